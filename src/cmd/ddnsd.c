@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ddnsd: the daemon's main. Reads the configuration, binds the sockets,
+ * loads the zones from the database, starts the DNS threads and then waits
+ * for signals: SIGHUP reloads zone settings, SIGTERM/SIGINT stop cleanly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu.h>
+
+#include "dns/server.h"
+#include "lib/conf.h"
+#include "lib/errors.h"
+#include "lib/log.h"
+#include "store/db.h"
+#include "upd/zoneload.h"
+
+typedef struct {
+	const char *conf_path;
+	conf_t *conf;
+	db_t *db;
+	zoneset_t *zones;          /* RCU-published to the DNS threads */
+	query_conf_t qc;
+	dns_server_t *dns;
+} daemon_t;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ddnsd -c FILE [--check]\n"
+	           "  -c, --config FILE  configuration file\n"
+	           "      --check        validate the configuration and exit\n"
+	           "  -V, --version      print the version\n");
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* SIGHUP: rebuild every zone from the database with the zone settings of
+ * the configuration file as it is now. Listen addresses need a restart. */
+static void reload(daemon_t *d)
+{
+	char err[512];
+	conf_t *nc;
+	if (conf_load(d->conf_path, &nc, err, sizeof(err)) != 0) {
+		log_err("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	zoneset_t *set;
+	if (zoneload_all(d->db, nc, &set, err, sizeof(err)) != 0) {
+		log_err("reload: %s; keeping the running configuration", err);
+		conf_free(nc);
+		return;
+	}
+	zoneset_t *old = d->zones;
+	rcu_assign_pointer(d->zones, set);
+	synchronize_rcu();
+	zoneload_free(old);
+	/* identity and version stay as started (qc owns copies): the DNS
+	 * threads read them without synchronisation. */
+	conf_free(d->conf);
+	d->conf = nc;
+	log_info("reloaded: %zu zone(s)", set->count);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	daemon_t d = { 0 };
+	bool check = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d.conf_path = optarg; break;
+		case 'k': check = true; break;
+		case 'V': printf("ddnsd %s\n", DDNSD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (d.conf_path == NULL || optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+
+	char err[512];
+	if (conf_load(d.conf_path, &d.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok (%zu zone(s))\n", d.conf_path, d.conf->zone_count);
+		conf_free(d.conf);
+		return 0;
+	}
+
+	/* Signals go to sigwait() in this thread only. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int status = 1;
+	char *identity = NULL, *version = NULL;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	identity = strdup(d.conf->identity);
+	version = strdup(d.conf->version);
+	if (identity == NULL || version == NULL) {
+		fprintf(stderr, "ddnsd: out of memory\n");
+		goto out;
+	}
+	d.qc.identity = identity;
+	d.qc.version = version;
+	if (dns_server_new(d.conf, &d.zones, &d.qc, &d.dns, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	if (db_open(d.conf->database, DB_CREATE | DB_LOCK, &d.db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	if (zoneload_all(d.db, d.conf, &d.zones, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	size_t nodes = 0;
+	for (size_t i = 0; i < d.zones->count; i++)
+		nodes += zone_size(d.zones->zones[i]);
+	int ret = dns_server_start(d.dns);
+	if (ret != 0) {
+		fprintf(stderr, "ddnsd: cannot start DNS threads: %s\n", ddns_strerror(ret));
+		goto out;
+	}
+	char as[80];
+	log_info("ddnsd %s ready: %zu zone(s), %zu names loaded in %.3f s, DNS on %s%s",
+	         DDNSD_VERSION, d.zones->count, nodes, elapsed(&t0),
+	         conf_addr_str(&d.conf->dns_listen.v[0], as, sizeof(as)),
+	         d.conf->dns_listen.n > 1 ? " and more" : "");
+
+	for (;;) {
+		int sig;
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(&d);
+			continue;
+		}
+		log_info("stopping on signal %d", sig);
+		break;
+	}
+	status = 0;
+out:
+	dns_server_free(d.dns);
+	/* No reader is left; free the zones directly. */
+	zoneload_free(d.zones);
+	db_close(d.db);
+	conf_free(d.conf);
+	free(identity);
+	free(version);
+	return status;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Socket set-up and thread lifecycle of the DNS servers; see server.h.
+ * Main thread only.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dns/server.h"
+#include "lib/errors.h"
+#include "lib/log.h"
+
+struct dns_server {
+	unsigned nworkers;
+	udp_worker_t *udp;
+	pthread_t *udp_threads;
+	tcp_worker_t tcp;
+	pthread_t tcp_thread;
+	int stop_fd;
+	unsigned started;           /* UDP threads running */
+	bool tcp_started;
+};
+
+static int open_socket(const conf_addr_t *a, int type, bool reuseport, unsigned bufsize,
+                       char *err, size_t errlen)
+{
+	char as[80];
+	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a socket for %s: %s",
+		         conf_addr_str(a, as, sizeof(as)), strerror(errno));
+		return -1;
+	}
+	int one = 1;
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bufsize > 0) {
+		int sz = (int)bufsize;
+		/* FORCE passes rmem_max when we run as root; else take what
+		 * the kernel allows. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+		snprintf(err, errlen, "cannot listen on %s (%s): %s", conf_addr_str(a, as, sizeof(as)),
+		         type == SOCK_STREAM ? "TCP" : "UDP",
+		         errno == EADDRINUSE ? "address already in use" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (type == SOCK_STREAM && listen(fd, 1024) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", conf_addr_str(a, as, sizeof(as)),
+		         strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void close_all(dns_server_t *s)
+{
+	for (unsigned i = 0; s->udp && i < s->nworkers; i++) {
+		for (size_t j = 0; j < s->udp[i].nfds; j++)
+			if (s->udp[i].fds[j] >= 0)
+				close(s->udp[i].fds[j]);
+		free(s->udp[i].fds);
+	}
+	for (size_t j = 0; j < s->tcp.nfds; j++)
+		if (s->tcp.fds[j] >= 0)
+			close(s->tcp.fds[j]);
+	free(s->tcp.fds);
+	free(s->udp);
+	s->udp = NULL;
+	s->tcp.fds = NULL;
+}
+
+int dns_server_new(const conf_t *conf, zoneset_t *const *zones, const query_conf_t *qc,
+                   dns_server_t **out, char *err, size_t errlen)
+{
+	dns_server_t *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->nworkers = conf->workers;
+	if (s->nworkers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		s->nworkers = n > 0 ? (unsigned)n : 1;
+	}
+	size_t naddr = conf->dns_listen.n;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->udp = calloc(s->nworkers, sizeof(*s->udp));
+	s->udp_threads = calloc(s->nworkers, sizeof(*s->udp_threads));
+	s->tcp.fds = calloc(naddr, sizeof(int));
+	if (s->stop_fd < 0 || s->udp == NULL || s->udp_threads == NULL || s->tcp.fds == NULL)
+		goto nomem;
+
+	/* TCP listeners first: binding them without SO_REUSEPORT also tells us
+	 * whether anyone else holds the port, which UDP sockets with
+	 * SO_REUSEPORT from the same user would not. */
+	for (size_t j = 0; j < naddr; j++) {
+		s->tcp.fds[j] = open_socket(&conf->dns_listen.v[j], SOCK_STREAM, false, 0, err, errlen);
+		s->tcp.nfds = j + 1;
+		if (s->tcp.fds[j] < 0)
+			goto fail;
+		int probe = open_socket(&conf->dns_listen.v[j], SOCK_DGRAM, false, 0, err, errlen);
+		if (probe < 0)
+			goto fail;
+		close(probe);
+	}
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		udp_worker_t *w = &s->udp[i];
+		w->fds = calloc(naddr, sizeof(int));
+		if (w->fds == NULL)
+			goto nomem;
+		for (size_t j = 0; j < naddr; j++) {
+			w->fds[j] = open_socket(&conf->dns_listen.v[j], SOCK_DGRAM, true,
+			                        conf->udp_buffer, err, errlen);
+			w->nfds = j + 1;
+			if (w->fds[j] < 0)
+				goto fail;
+		}
+		w->stop_fd = s->stop_fd;
+		w->zones = zones;
+		w->qc = qc;
+	}
+	s->tcp.stop_fd = s->stop_fd;
+	s->tcp.zones = zones;
+	s->tcp.qc = qc;
+	s->tcp.max_clients = conf->tcp_max_clients;
+	s->tcp.idle_timeout_ms = conf->tcp_idle_timeout * 1000;
+	s->tcp.msg_timeout_ms = conf->tcp_msg_timeout;
+	*out = s;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	dns_server_free(s);
+	return DDNS_ECONF;
+}
+
+int dns_server_start(dns_server_t *s)
+{
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		int ret = pthread_create(&s->udp_threads[i], NULL, udp_worker_run, &s->udp[i]);
+		if (ret != 0) {
+			dns_server_stop(s);
+			return -ret;
+		}
+		s->started++;
+	}
+	int ret = pthread_create(&s->tcp_thread, NULL, tcp_worker_run, &s->tcp);
+	if (ret != 0) {
+		dns_server_stop(s);
+		return -ret;
+	}
+	s->tcp_started = true;
+	return 0;
+}
+
+void dns_server_stop(dns_server_t *s)
+{
+	uint64_t one = 1;
+	ssize_t w = write(s->stop_fd, &one, sizeof(one));
+	(void)w;
+	for (unsigned i = 0; i < s->started; i++)
+		pthread_join(s->udp_threads[i], NULL);
+	s->started = 0;
+	if (s->tcp_started)
+		pthread_join(s->tcp_thread, NULL);
+	s->tcp_started = false;
+}
+
+void dns_server_free(dns_server_t *s)
+{
+	if (s == NULL)
+		return;
+	if (s->started || s->tcp_started)
+		dns_server_stop(s);
+	close_all(s);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	free(s->udp_threads);
+	free(s);
+}

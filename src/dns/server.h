@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The DNS servers: one UDP worker thread per configured worker, each with its
+ * own SO_REUSEPORT socket on every listen address (recvmmsg/sendmmsg
+ * batches), and one TCP thread (RFC 7766: pipelining, idle and message
+ * timeouts, a connection cap) so that TCP never slows UDP. All of them only
+ * read the zone store through the query engine. Created, started and stopped
+ * by the main thread.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "dns/query.h"
+#include "dns/zone.h"
+#include "lib/conf.h"
+
+typedef struct dns_server dns_server_t;
+
+/*
+ * Opens and binds every socket, so that a busy port or a bad address is
+ * reported before anything runs. zones and qc must outlive the server.
+ * Returns 0 and *out, or an error with a one-line reason in err.
+ */
+int dns_server_new(const conf_t *conf, zoneset_t *const *zones, const query_conf_t *qc,
+                   dns_server_t **out, char *err, size_t errlen);
+
+/* Starts the worker threads. 0 or an error (then nothing runs). */
+int dns_server_start(dns_server_t *s);
+
+/* Stops and joins the threads; queries in progress are answered. */
+void dns_server_stop(dns_server_t *s);
+
+void dns_server_free(dns_server_t *s);
+
+/* Internal: the thread bodies (udp.c, tcp.c). */
+typedef struct udp_worker udp_worker_t;
+typedef struct tcp_worker tcp_worker_t;
+void *udp_worker_run(void *arg);
+void *tcp_worker_run(void *arg);
+
+struct udp_worker {
+	int *fds;
+	size_t nfds;
+	int stop_fd;                     /* eventfd: readable when stopping */
+	zoneset_t *const *zones;
+	const query_conf_t *qc;
+};
+
+struct tcp_worker {
+	int *fds;                        /* listening sockets */
+	size_t nfds;
+	int stop_fd;
+	zoneset_t *const *zones;
+	const query_conf_t *qc;
+	unsigned max_clients;
+	unsigned idle_timeout_ms;
+	unsigned msg_timeout_ms;
+};

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A UDP worker thread: waits for its sockets, then drains each in batches
+ * with recvmmsg, answers every datagram through the query engine and sends
+ * the batch back with one sendmmsg. Buffers are allocated once per thread;
+ * nothing per query.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include "dns/server.h"
+#include "lib/log.h"
+
+#define BATCH 64
+#define RX_SIZE 4096
+#define TX_SIZE QUERY_UDP_PAYLOAD
+
+struct udp_bufs {
+	struct mmsghdr rx[BATCH], tx[BATCH];
+	struct iovec rxiov[BATCH], txiov[BATCH];
+	struct sockaddr_storage peer[BATCH];
+	uint8_t rxbuf[BATCH][RX_SIZE];
+	uint8_t txbuf[BATCH][TX_SIZE];
+};
+
+static void drain(int fd, struct udp_bufs *b, query_env_t *env)
+{
+	for (;;) {
+		for (int i = 0; i < BATCH; i++) {
+			b->rxiov[i].iov_base = b->rxbuf[i];
+			b->rxiov[i].iov_len = RX_SIZE;
+			memset(&b->rx[i].msg_hdr, 0, sizeof(b->rx[i].msg_hdr));
+			b->rx[i].msg_hdr.msg_iov = &b->rxiov[i];
+			b->rx[i].msg_hdr.msg_iovlen = 1;
+			b->rx[i].msg_hdr.msg_name = &b->peer[i];
+			b->rx[i].msg_hdr.msg_namelen = sizeof(b->peer[i]);
+		}
+		int n = recvmmsg(fd, b->rx, BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		int out = 0;
+		for (int i = 0; i < n; i++) {
+			size_t len = query_answer(env, b->rxbuf[i], b->rx[i].msg_len,
+			                          b->txbuf[out], TX_SIZE, false);
+			if (len == 0)
+				continue;
+			b->txiov[out].iov_base = b->txbuf[out];
+			b->txiov[out].iov_len = len;
+			memset(&b->tx[out].msg_hdr, 0, sizeof(b->tx[out].msg_hdr));
+			b->tx[out].msg_hdr.msg_iov = &b->txiov[out];
+			b->tx[out].msg_hdr.msg_iovlen = 1;
+			b->tx[out].msg_hdr.msg_name = &b->peer[i];
+			b->tx[out].msg_hdr.msg_namelen = b->rx[i].msg_hdr.msg_namelen;
+			out++;
+		}
+		int sent = 0;
+		while (sent < out) {
+			int r = sendmmsg(fd, b->tx + sent, out - sent, 0);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				/* A peer we cannot reach (ICMP error queued) must not
+				 * stop the others: skip that one datagram. */
+				sent++;
+				continue;
+			}
+			sent += r;
+		}
+		if (n < BATCH)
+			return;
+	}
+}
+
+void *udp_worker_run(void *arg)
+{
+	udp_worker_t *w = arg;
+	struct udp_bufs *b = NULL;
+	query_env_t env;
+	int ep = -1;
+	bool env_ok = false;
+
+	rcu_register_thread();
+	b = malloc(sizeof(*b));
+	if (b == NULL || query_env_init(&env, w->zones, w->qc) != 0) {
+		log_err("udp worker: out of memory");
+		goto out;
+	}
+	env_ok = true;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		goto out;
+	struct epoll_event ev = { .events = EPOLLIN };
+	for (size_t i = 0; i < w->nfds; i++) {
+		ev.data.fd = w->fds[i];
+		epoll_ctl(ep, EPOLL_CTL_ADD, w->fds[i], &ev);
+	}
+	ev.data.fd = w->stop_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, w->stop_fd, &ev);
+
+	for (;;) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		bool stop = false;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == w->stop_fd)
+				stop = true;
+			else
+				drain(evs[i].data.fd, b, &env);
+		}
+		if (stop)
+			break;
+	}
+out:
+	if (ep >= 0)
+		close(ep);
+	if (env_ok)
+		query_env_deinit(&env);
+	free(b);
+	rcu_unregister_thread();
+	return NULL;
+}

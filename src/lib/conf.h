@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The configuration file: an INI file read with inih into a conf_t. Every
+ * key is one row of the schema table in conf.c (name, type, bounds,
+ * default), which `ddnsd --check` and the daemon share. Parsing is done once
+ * by the main thread; the result is read-only afterwards and may be read by
+ * any thread. A reload builds a new conf_t.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CONF_NAME_MAX 255
+
+typedef struct {
+	struct sockaddr_storage ss;
+	socklen_t len;
+} conf_addr_t;
+
+/* An address list, e.g. "127.0.0.1:5300, [::1]:5300". */
+typedef struct {
+	conf_addr_t *v;
+	size_t n;
+} conf_addrs_t;
+
+/* A list of strings, e.g. the NS names of a zone. */
+typedef struct {
+	char **v;
+	size_t n;
+} conf_strs_t;
+
+/* One access-control entry: a network, or a TSIG key name. */
+typedef struct {
+	bool is_key;
+	char *key;                  /* is_key: key name */
+	struct sockaddr_storage net; /* else: network address */
+	unsigned prefix;
+} conf_acl_entry_t;
+
+typedef struct {
+	conf_acl_entry_t *v;
+	size_t n;
+} conf_acl_t;
+
+typedef enum {
+	SUSPEND_NXDOMAIN = 0,
+	SUSPEND_SINKHOLE,
+} suspend_mode_t;
+
+typedef struct {
+	suspend_mode_t mode;
+	bool has_v4, has_v6;
+	uint8_t v4[4];
+	uint8_t v6[16];
+} conf_suspend_t;
+
+typedef struct {
+	char *name;                  /* "dyn.example": lower case, no final dot */
+	conf_strs_t ns;              /* NS names, absolute, no final dot */
+	conf_strs_t glue;            /* "name address" pairs as written */
+	char *soa_rname;
+	uint32_t ttl;                /* default TTL of host records */
+	uint32_t soa_ttl, soa_refresh, soa_retry, soa_expire, soa_minimum;
+	conf_addrs_t notify;
+	conf_acl_t allow_transfer;
+	conf_suspend_t suspended;
+	int line;                    /* where the section starts */
+} conf_zone_t;
+
+typedef struct {
+	char *path;
+	conf_addrs_t dns_listen;
+	conf_addrs_t http_listen;
+	char *database;
+	char *control_socket;
+	unsigned workers;            /* 0: number of cores */
+	char *identity;              /* empty: CHAOS id.server and NSID refused */
+	char *version;               /* empty: CHAOS version.bind refused */
+	unsigned tcp_max_clients;
+	unsigned tcp_idle_timeout;   /* seconds */
+	unsigned tcp_msg_timeout;    /* milliseconds to complete a message */
+	unsigned udp_buffer;         /* socket buffer bytes */
+	conf_zone_t *zones;
+	size_t zone_count;
+} conf_t;
+
+/*
+ * Reads and validates FILE. On success returns 0 and a new conf_t in *out
+ * (free with conf_free). On failure returns DDNS_ECONF and writes a one-line
+ * reason "FILE:LINE: ..." into err (errlen bytes).
+ */
+int conf_load(const char *file, conf_t **out, char *err, size_t errlen);
+
+/* Same for a configuration held in a string; name is used in messages. */
+int conf_load_string(const char *text, const char *name, conf_t **out,
+                     char *err, size_t errlen);
+
+void conf_free(conf_t *conf);
+
+/* Parses "host:port" or "[v6]:port" into a; 0 or -EINVAL. */
+int conf_parse_addr(const char *s, conf_addr_t *a);
+
+/* Formats a into buf as "host:port" / "[v6]:port". */
+const char *conf_addr_str(const conf_addr_t *a, char *buf, size_t len);
+
+/* Finds the zone whose name is exactly name (case-insensitive), or NULL. */
+const conf_zone_t *conf_zone_find(const conf_t *conf, const char *name);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Names for error codes; see errors.h. */
+#include <string.h>
+
+#include "lib/errors.h"
+
+const char *ddns_strerror(int err)
+{
+	switch (err) {
+	case DDNS_EOK:       return "success";
+	case DDNS_ECONF:     return "invalid configuration";
+	case DDNS_EDB:       return "database error";
+	case DDNS_ESCHEMA:   return "database schema is newer than this program or damaged";
+	case DDNS_ENOZONE:   return "name is not in a configured zone";
+	case DDNS_EEXIST:    return "already exists";
+	case DDNS_ENOENT:    return "does not exist";
+	case DDNS_EMALF:     return "malformed input";
+	case DDNS_ESPACE:    return "not enough space";
+	case DDNS_ETOOBIG:   return "record data too large";
+	case DDNS_EZONEFILE: return "master file error";
+	case DDNS_ECNAME:    return "CNAME cannot coexist with other data";
+	}
+	if (err < 0 && err > -1000)
+		return strerror(-err);
+	return "unknown error";
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * SQLite storage; see db.h. Statements are prepared once per connection.
+ * Migrations run inside one transaction and are keyed by user_version, so
+ * an interrupted upgrade leaves the old schema intact.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "lib/errors.h"
+#include "store/db.h"
+
+#define SCHEMA_VERSION 1
+
+enum stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_ZONE_GET, ST_ZONE_ADD, ST_ZONE_SERIAL,
+	ST_RR_COUNT, ST_RR_EACH, ST_RR_CLEAR, ST_RR_INSERT,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN]       = "BEGIN IMMEDIATE",
+	[ST_COMMIT]      = "COMMIT",
+	[ST_ROLLBACK]    = "ROLLBACK",
+	[ST_ZONE_GET]    = "SELECT id, serial FROM zone WHERE name = ?1",
+	[ST_ZONE_ADD]    = "INSERT INTO zone(name, serial) VALUES (?1, 1)",
+	[ST_ZONE_SERIAL] = "UPDATE zone SET serial = ?2 WHERE id = ?1",
+	[ST_RR_COUNT]    = "SELECT count(*) FROM rr WHERE zone = ?1",
+	[ST_RR_EACH]     = "SELECT owner, type, ttl, rdata FROM rr WHERE zone = ?1 "
+	                   "ORDER BY owner, type",
+	[ST_RR_CLEAR]    = "DELETE FROM rr WHERE zone = ?1",
+	[ST_RR_INSERT]   = "INSERT OR REPLACE INTO rr(zone, owner, type, ttl, rdata) "
+	                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+};
+
+static const char *const migrations[SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE zone ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  serial INTEGER NOT NULL);"
+	"CREATE TABLE rr ("
+	"  zone INTEGER NOT NULL REFERENCES zone(id),"
+	"  owner BLOB NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  ttl INTEGER NOT NULL,"
+	"  rdata BLOB NOT NULL,"
+	"  PRIMARY KEY (zone, owner, type, rdata)) WITHOUT ROWID;",
+};
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *st[ST_COUNT];
+	int lock_fd;
+};
+
+const char *db_errmsg(db_t *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+static int exec(db_t *db, const char *sql)
+{
+	return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : DDNS_EDB;
+}
+
+static int migrate(db_t *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > SCHEMA_VERSION) {
+		snprintf(err, errlen, "database schema version %d is newer than this ddnsd (%d)",
+		         version, SCHEMA_VERSION);
+		return DDNS_ESCHEMA;
+	}
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (exec(db, "BEGIN IMMEDIATE") != 0)
+		goto fail;
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		char sql[64];
+		if (exec(db, migrations[v]) != 0)
+			goto rollback;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(db, sql) != 0)
+			goto rollback;
+	}
+	if (exec(db, "COMMIT") != 0)
+		goto rollback;
+	return 0;
+rollback:
+	snprintf(err, errlen, "database upgrade failed: %s", sqlite3_errmsg(db->h));
+	exec(db, "ROLLBACK");
+	return DDNS_EDB;
+fail:
+	snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db->h));
+	return DDNS_EDB;
+}
+
+int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen)
+{
+	db_t *db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return -ENOMEM;
+	db->lock_fd = -1;
+	int ret = DDNS_EDB;
+
+	if (!(flags & DB_CREATE) && access(path, R_OK | W_OK) != 0) {
+		snprintf(err, errlen, "cannot open database %s: %s", path, strerror(errno));
+		ret = -errno;
+		goto fail;
+	}
+	if (flags & DB_LOCK) {
+		/* One ddnsd owns a database; flock is separate from SQLite's
+		 * own POSIX locks on Linux, so they do not interfere. */
+		db->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (db->lock_fd < 0) {
+			snprintf(err, errlen, "cannot open database %s: %s", path, strerror(errno));
+			ret = -errno;
+			goto fail;
+		}
+		if (flock(db->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+			snprintf(err, errlen, "database %s is in use by a running ddnsd", path);
+			ret = -EBUSY;
+			goto fail;
+		}
+	}
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	             ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path,
+		         db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (exec(db, "PRAGMA journal_mode = WAL") != 0 ||
+	    exec(db, "PRAGMA synchronous = FULL") != 0 ||
+	    exec(db, "PRAGMA foreign_keys = ON") != 0) {
+		snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	if (flags & DB_BULK)
+		exec(db, "PRAGMA cache_size = -262144");
+	ret = migrate(db, err, errlen);
+	if (ret != 0)
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->h, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &db->st[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(db->h));
+			ret = DDNS_EDB;
+			goto fail;
+		}
+	}
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return ret;
+}
+
+void db_close(db_t *db)
+{
+	if (db == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(db->st[i]);
+	sqlite3_close(db->h);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
+	free(db);
+}
+
+/* Runs a statement that returns no rows and resets it. */
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : DDNS_EDB;
+}
+
+int db_begin(db_t *db)    { return step_done(db->st[ST_BEGIN]); }
+int db_commit(db_t *db)   { return step_done(db->st[ST_COMMIT]); }
+int db_rollback(db_t *db) { return step_done(db->st[ST_ROLLBACK]); }
+
+int db_zone_get(db_t *db, const char *name, bool create, int64_t *id, uint32_t *serial)
+{
+	sqlite3_stmt *st = db->st[ST_ZONE_GET];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*serial = (uint32_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return DDNS_EDB;
+	if (!create)
+		return DDNS_ENOENT;
+	st = db->st[ST_ZONE_ADD];
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (step_done(st) != 0)
+		return DDNS_EDB;
+	*id = sqlite3_last_insert_rowid(db->h);
+	*serial = 1;
+	return 0;
+}
+
+int db_zone_set_serial(db_t *db, int64_t id, uint32_t serial)
+{
+	sqlite3_stmt *st = db->st[ST_ZONE_SERIAL];
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, serial);
+	return step_done(st);
+}
+
+int db_rr_count(db_t *db, int64_t zone, uint64_t *count)
+{
+	sqlite3_stmt *st = db->st[ST_RR_COUNT];
+	sqlite3_bind_int64(st, 1, zone);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 0 : DDNS_EDB;
+}
+
+int db_rr_foreach(db_t *db, int64_t zone, db_rr_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = db->st[ST_RR_EACH];
+	sqlite3_bind_int64(st, 1, zone);
+	int ret = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *owner = sqlite3_column_blob(st, 0);
+		size_t olen = (size_t)sqlite3_column_bytes(st, 0);
+		uint16_t type = (uint16_t)sqlite3_column_int(st, 1);
+		uint32_t ttl = (uint32_t)sqlite3_column_int64(st, 2);
+		const uint8_t *rdata = sqlite3_column_blob(st, 3);
+		size_t rdlen = (size_t)sqlite3_column_bytes(st, 3);
+		ret = fn(owner ? owner : (const uint8_t *)"", olen, type, ttl,
+		         rdata ? rdata : (const uint8_t *)"", rdlen, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = DDNS_EDB;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+int db_rr_clear(db_t *db, int64_t zone)
+{
+	sqlite3_stmt *st = db->st[ST_RR_CLEAR];
+	sqlite3_bind_int64(st, 1, zone);
+	return step_done(st);
+}
+
+int db_rr_insert(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen, uint16_t type,
+                 uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+	sqlite3_stmt *st = db->st[ST_RR_INSERT];
+	sqlite3_bind_int64(st, 1, zone);
+	/* A zero-length blob must not bind as NULL. */
+	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, type);
+	sqlite3_bind_int64(st, 4, ttl);
+	sqlite3_bind_blob(st, 5, rdlen ? (const void *)rdata : "", (int)rdlen, SQLITE_STATIC);
+	return step_done(st);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The database: SQLite in WAL mode, the source of truth that the in-memory
+ * zones are loaded from. This module is the only place that speaks SQL
+ * (a PostgreSQL backend would sit beside it). A db_t is used by one thread
+ * at a time: in ddnsd the loader at start-up, then the writer thread.
+ *
+ * Schema (PRAGMA user_version = 1):
+ *   zone(id, name UNIQUE, serial)        the SOA serial of the last publish
+ *   rr(zone, owner, type, ttl, rdata)    every record, owner as lower-case
+ *                                        wire labels below the apex
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db_t;
+
+enum db_flags {
+	DB_CREATE = 1,     /* create the file and schema if missing */
+	DB_LOCK   = 2,     /* take the exclusive lock that one ddnsd holds */
+	DB_BULK   = 4,     /* large cache, for imports */
+};
+
+/*
+ * Opens (and migrates) the database at path. With DB_LOCK fails with
+ * -EBUSY when another process (a running ddnsd) holds the lock.
+ * Returns 0 and *out, or an error with a one-line reason in err.
+ */
+int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen);
+void db_close(db_t *db);
+
+/* The last SQLite error message of db. */
+const char *db_errmsg(db_t *db);
+
+int db_begin(db_t *db);
+int db_commit(db_t *db);
+int db_rollback(db_t *db);
+
+/* Finds (or with create, adds) the zone called name; its id and serial. */
+int db_zone_get(db_t *db, const char *name, bool create, int64_t *id, uint32_t *serial);
+int db_zone_set_serial(db_t *db, int64_t id, uint32_t serial);
+
+/* Number of records of a zone. */
+int db_rr_count(db_t *db, int64_t zone, uint64_t *count);
+
+typedef int (*db_rr_fn)(const uint8_t *owner, size_t ownerlen, uint16_t type, uint32_t ttl,
+                        const uint8_t *rdata, size_t rdlen, void *ctx);
+
+/* Calls fn for every record of the zone, grouped by owner. Stops at and
+ * returns the first non-zero result of fn. */
+int db_rr_foreach(db_t *db, int64_t zone, db_rr_fn fn, void *ctx);
+
+/* Deletes every record of the zone. */
+int db_rr_clear(db_t *db, int64_t zone);
+
+/* Adds one record; an identical record is kept once. */
+int db_rr_insert(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen, uint16_t type,
+                 uint32_t ttl, const uint8_t *rdata, size_t rdlen);

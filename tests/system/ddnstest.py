@@ -1,0 +1,490 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers shared by the system tests: starting ddnsd (and Knot as a
+reference server) on free loopback ports in a temporary directory, waiting
+until they answer, and sending raw DNS messages over UDP and TCP.
+
+Nothing here sleeps a fixed time to wait for readiness: servers are polled
+until they answer a SOA query, sockets are polled until they close.
+"""
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("DDNSD_BUILD") or REPO / "build")
+DDNSD = BUILD / "ddnsd"
+DDNSCTL = BUILD / "ddnsctl"
+DATA = Path(__file__).resolve().parent / "data"
+
+# ddnsd logs "2024-01-02T03:04:05.678Z error: message" (src/lib/log.c).
+# Sanitizer and assertion reports are errors too, whatever their shape.
+ERROR_LINE = re.compile(r"^\S+ error: |AddressSanitizer|LeakSanitizer|"
+                        r"runtime error:|Assertion .* failed")
+
+# The configuration of the two zones that most tests serve. Values are
+# lists of (key, value) because list keys (glue) may repeat.
+ZONES = {
+    "dyn.example": [
+        ("ns", "ns1.dyn.example, ns2.dyn.example"),
+        ("glue", "ns1.dyn.example 192.0.2.53"),
+        ("glue", "ns2.dyn.example 192.0.2.54"),
+        ("glue", "ns2.dyn.example 2001:db8::54"),
+        ("soa-rname", "hostmaster.dyn.example"),
+        ("ttl", "60"),
+        ("soa-ttl", "3600"),
+        ("soa-refresh", "7200"),
+        ("soa-retry", "900"),
+        ("soa-expire", "604800"),
+        ("soa-minimum", "120"),
+    ],
+    # SOA TTL below the minimum: negative answers use the SOA TTL here.
+    "home.example": [
+        ("ns", "ns1.home.example"),
+        ("glue", "ns1.home.example 192.0.2.153"),
+        ("soa-rname", "hostmaster.home.example"),
+        ("soa-ttl", "30"),
+        ("soa-minimum", "300"),
+    ],
+}
+# Negative-answer SOA TTL = min(soa-ttl, soa-minimum) for each zone above.
+NEG_TTL = {"dyn.example": 120, "home.example": 30}
+
+SERVER = {
+    "workers": "2",
+    "identity": "ns1.dyn.example",
+    "version": "ddnsd-test",
+}
+
+OK_RCODES = {dns.rcode.NOERROR, dns.rcode.NXDOMAIN, dns.rcode.FORMERR,
+             dns.rcode.REFUSED, dns.rcode.NOTIMP, dns.rcode.BADVERS}
+
+
+def require(path):
+    if not Path(path).exists():
+        raise AssertionError(f"{path} does not exist: build first (ninja -C {BUILD})")
+    return str(path)
+
+
+def free_port():
+    """A port free for UDP and TCP on both 127.0.0.1 and ::1."""
+    for _ in range(200):
+        socks = []
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            for fam, typ, host in ((socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1"),
+                                   (socket.AF_INET6, socket.SOCK_STREAM, "::1"),
+                                   (socket.AF_INET6, socket.SOCK_DGRAM, "::1")):
+                t = socket.socket(fam, typ)
+                socks.append(t)
+                t.bind((host, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port")
+
+
+# ---------------------------------------------------------------- raw I/O
+
+def udp_exchange(port, wire, timeout=2.0, host="127.0.0.1"):
+    """Sends wire over UDP; returns the first reply or None on timeout."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.sendto(wire, (host, port))
+        r, _, _ = select.select([s], [], [], timeout)
+        if not r:
+            return None
+        return s.recv(65535)
+
+
+def recv_exact(sock, n, deadline):
+    """n bytes from a stream socket; None on EOF or when the deadline passes."""
+    buf = b""
+    while len(buf) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            return None
+        try:
+            chunk = sock.recv(n - len(buf))
+        except (ConnectionResetError, BrokenPipeError):
+            return None
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def tcp_recv_msg(sock, timeout=2.0):
+    """One length-prefixed DNS message, or None on EOF/timeout."""
+    deadline = time.monotonic() + timeout
+    hdr = recv_exact(sock, 2, deadline)
+    if hdr is None:
+        return None
+    (n,) = struct.unpack("!H", hdr)
+    return recv_exact(sock, n, deadline)
+
+
+def tcp_connect(port, host="127.0.0.1", timeout=2.0):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect((host, port))
+    s.settimeout(None)
+    return s
+
+
+def tcp_exchange(port, wire, timeout=2.0, host="127.0.0.1"):
+    with tcp_connect(port, host, timeout) as s:
+        s.sendall(struct.pack("!H", len(wire)) + wire)
+        return tcp_recv_msg(s, timeout)
+
+
+def wait_eof(sock, timeout):
+    """Waits until the peer closes sock. Returns the seconds it took, or
+    None if it was still open after timeout. Data read meanwhile is
+    discarded."""
+    start = time.monotonic()
+    deadline = start + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([sock], [], [], left)
+        if not r:
+            return None
+        try:
+            data = sock.recv(4096)
+        except (ConnectionResetError, BrokenPipeError):
+            return time.monotonic() - start
+        if not data:
+            return time.monotonic() - start
+
+
+# ---------------------------------------------------------------- queries
+
+def make_query(qname, rdtype="A", rdclass="IN", edns=0, payload=1232,
+               want_dnssec=False, options=None, ednsflags=0, rd=False, qid=None):
+    """A query; edns=None sends no OPT. RD is clear by default, as a
+    resolver asking an authoritative server sends it."""
+    q = dns.message.make_query(qname, rdtype, rdclass, use_edns=False)
+    if edns is not None:
+        q.use_edns(edns, ednsflags, payload, options=options)
+        if want_dnssec:
+            q.want_dnssec(True)
+    if not rd:
+        q.flags &= ~dns.flags.RD
+    if qid is not None:
+        q.id = qid
+    return q
+
+
+def parse(wire):
+    m = dns.message.from_wire(wire)
+    m.wire = wire
+    return m
+
+
+def query(port, qname, rdtype="A", rdclass="IN", tcp=False, timeout=2.0,
+          host="127.0.0.1", **kw):
+    """Sends a query and returns the parsed reply (with .wire); fails the
+    test if there is none."""
+    q = make_query(qname, rdtype, rdclass, **kw)
+    return send(port, q, tcp=tcp, timeout=timeout, host=host)
+
+
+def exchange(port, wire, tcp=False, timeout=2.0, host="127.0.0.1"):
+    """Sends raw wire; returns the raw reply, failing the test if none."""
+    xchg = tcp_exchange if tcp else udp_exchange
+    reply = xchg(port, wire, timeout, host)
+    assert reply is not None, (f"no reply over {'TCP' if tcp else 'UDP'} "
+                               f"within {timeout}s to {wire.hex()}")
+    assert reply[:2] == wire[:2], "reply id differs from the query id"
+    return reply
+
+
+def send(port, q, tcp=False, timeout=2.0, host="127.0.0.1"):
+    """Sends a message (or raw bytes); returns the parsed reply (with .wire)."""
+    wire = q if isinstance(q, bytes) else q.to_wire()
+    return parse(exchange(port, wire, tcp, timeout, host))
+
+
+def rrset_set(section):
+    """A section as a set of comparable tuples (owner lower-cased)."""
+    out = set()
+    for rrset in section:
+        for rd in rrset:
+            out.add((rrset.name.to_text().lower(), rrset.ttl,
+                     dns.rdataclass.to_text(rrset.rdclass),
+                     dns.rdatatype.to_text(rrset.rdtype), rd.to_text()))
+    return out
+
+
+def rdata_texts(msg, rdtype, name=None):
+    """Texts of the answer's rdata of one type (optionally one owner)."""
+    t = dns.rdatatype.from_text(rdtype) if isinstance(rdtype, str) else rdtype
+    out = set()
+    for rrset in msg.answer:
+        if rrset.rdtype == t and (name is None or rrset.name == dns.name.from_text(name)):
+            out.update(rd.to_text() for rd in rrset)
+    return out
+
+
+def flag_names(msg):
+    return dns.flags.to_text(msg.flags).split()
+
+
+def question_bytes(wire):
+    """The raw bytes of the first question's name (no compression expected)."""
+    i = 12
+    while wire[i] != 0:
+        i += 1 + wire[i]
+    return wire[12:i + 1]
+
+
+def header(qid=0x1234, flags=0, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!HHHHHH", qid, flags, qd, an, ns, ar)
+
+
+def wire_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+# ---------------------------------------------------------------- servers
+
+def wait_until_answers(port, zone, proc, timeout, log):
+    """Polls with SOA queries until the server answers authoritatively."""
+    deadline = time.monotonic() + timeout
+    wire = make_query(zone, "SOA").to_wire()
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode} during "
+                                 f"start-up:\n{log()}")
+        reply = udp_exchange(port, wire, 0.2)
+        if reply is not None:
+            m = dns.message.from_wire(reply)
+            if m.rcode() == dns.rcode.NOERROR and m.answer:
+                return
+    raise AssertionError(f"server did not answer SOA {zone} within {timeout}s:\n{log()}")
+
+
+class Ddnsd:
+    """One ddnsd instance in its own directory, on a free port on
+    127.0.0.1 and ::1."""
+
+    def __init__(self, workdir, zones=None, server=None, zonefiles=None,
+                 port=None):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        # A unix socket path must stay under 108 bytes; tmp_path may not.
+        self.sockdir = tempfile.mkdtemp(prefix="ddnsd-", dir="/tmp")
+        self.port = port or free_port()
+        self.zones = dict(ZONES if zones is None else zones)
+        self.server = dict(SERVER)
+        self.server.update(server or {})
+        self.conf = self.dir / "ddnsd.conf"
+        self.db = self.dir / "ddnsd.db"
+        self.stderr_path = self.dir / "ddnsd.stderr"
+        self.proc = None
+        self.runs = 0
+        # Regexes of error lines a test provokes on purpose.
+        self.allowed_errors = []
+        self.write_config()
+        if zonefiles is None:
+            zonefiles = {z: DATA / f"{z}.zone" for z in self.zones
+                         if (DATA / f"{z}.zone").exists()}
+        for zone, path in zonefiles.items():
+            self.import_zone(zone, path)
+
+    def config_text(self):
+        lines = ["[server]",
+                 f"dns-listen = 127.0.0.1:{self.port}, [::1]:{self.port}",
+                 f"database = {self.db}",
+                 f"control-socket = {self.sockdir}/ddnsd.sock"]
+        lines += [f"{k} = {v}" for k, v in self.server.items() if v is not None]
+        for zone, keys in self.zones.items():
+            lines += ["", f"[zone {zone}]"]
+            lines += [f"{k} = {v}" for k, v in keys]
+        return "\n".join(lines) + "\n"
+
+    def write_config(self):
+        self.conf.write_text(self.config_text())
+
+    def ctl(self, *args, check=True, timeout=30):
+        r = subprocess.run([require(DDNSCTL), "-c", str(self.conf), *args],
+                           capture_output=True, text=True, timeout=timeout)
+        if check:
+            assert r.returncode == 0, (f"ddnsctl {' '.join(args)} exited "
+                                       f"{r.returncode}: {r.stderr.strip()}")
+        return r
+
+    def import_zone(self, zone, path):
+        assert self.proc is None or self.proc.poll() is not None, \
+            "zone import is for a stopped server"
+        self.ctl("zone", "import", zone, str(path))
+
+    def export_zone(self, zone):
+        return self.ctl("zone", "export", zone).stdout
+
+    def log(self):
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, n=30):
+        return "\n".join(self.log().splitlines()[-n:])
+
+    def start(self, timeout=20, wait=True):
+        assert self.proc is None, "already started"
+        self.runs += 1
+        err = open(self.stderr_path, "a")
+        err.write(f"---- start {self.runs}\n")
+        err.flush()
+        self.proc = subprocess.Popen([require(DDNSD), "-c", str(self.conf)],
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=err)
+        err.close()
+        if wait:
+            wait_until_answers(self.port, next(iter(self.zones)), self.proc,
+                               timeout, self.log_tail)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def assert_alive(self):
+        assert self.alive(), (f"ddnsd died (exit status {self.proc.returncode});"
+                              f" last log lines:\n{self.log_tail()}")
+
+    def error_lines(self):
+        out = []
+        for line in self.log().splitlines():
+            if ERROR_LINE.search(line) and not any(re.search(a, line)
+                                                   for a in self.allowed_errors):
+                out.append(line)
+        return out
+
+    def stop(self, timeout=20, check=True):
+        """SIGTERM; the server must exit 0 and must not have logged errors."""
+        if self.proc is None:
+            return None
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                if check:
+                    raise AssertionError(f"ddnsd did not exit within {timeout}s of "
+                                         f"SIGTERM:\n{self.log_tail()}")
+        if check:
+            assert proc.returncode == 0, (f"ddnsd exited with {proc.returncode} "
+                                          f"after SIGTERM:\n{self.log_tail()}")
+            errors = self.error_lines()
+            assert not errors, "ddnsd logged errors:\n" + "\n".join(errors)
+        return proc.returncode
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def cleanup(self):
+        self.kill()
+        shutil.rmtree(self.sockdir, ignore_errors=True)
+
+    def query(self, qname, rdtype="A", **kw):
+        return query(self.port, qname, rdtype, **kw)
+
+
+class Knot:
+    """knotd serving master files, as a reference for differential tests."""
+
+    def __init__(self, workdir, zones):
+        self.dir = Path(workdir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+        self.stderr_path = self.dir / "knotd.stderr"
+        zone_conf = []
+        for zone, text in zones.items():
+            (self.dir / f"{zone}.zone").write_text(text)
+            zone_conf.append(f"  - domain: {zone}\n    file: {self.dir}/{zone}.zone\n")
+        self.conf = self.dir / "knot.conf"
+        self.conf.write_text(f"""server:
+    rundir: {self.dir}
+    listen: 127.0.0.1@{self.port}
+database:
+    storage: {self.dir}
+control:
+    listen: {self.dir}/knot.sock
+template:
+  - id: default
+    storage: {self.dir}
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+{''.join(zone_conf)}log:
+  - target: stderr
+    any: info
+""")
+        self.zones = list(zones)
+
+    def log_tail(self, n=30):
+        try:
+            return "\n".join(self.stderr_path.read_text().splitlines()[-n:])
+        except FileNotFoundError:
+            return ""
+
+    def start(self, timeout=20):
+        knotd = shutil.which("knotd") or "/usr/sbin/knotd"
+        err = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen([knotd, "-c", str(self.conf)],
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=err)
+        err.close()
+        for zone in self.zones:
+            wait_until_answers(self.port, zone, self.proc, timeout, self.log_tail)
+        return self
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
