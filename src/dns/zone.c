@@ -280,6 +280,8 @@ static int ensure_parent(zone_t *z, const uint8_t *rel, size_t rellen, zgc_t *gc
 	size_t skip = 1 + rel[0];
 	const uint8_t *prel = rel + skip;
 	size_t plen = rellen - skip;
+	if (plen == 0)
+		return 0; /* the apex is published by the loader, not implied */
 	node_t *parent = (node_t *)zone_get(z, prel, plen);
 	if (parent == NULL) {
 		node_t *ent = ent_new(prel, plen);
@@ -365,13 +367,13 @@ int zone_remove(zone_t *z, const uint8_t *rel, size_t rellen, zgc_t *gc)
 	slot_publish(slot, SLOT_TOMB);
 	z->used--;
 	z->tombs++;
-	if (rellen == 0)
-		return 0;
+	if (rellen == 0 || rellen == (size_t)1 + rel[0])
+		return 0; /* the apex keeps no count of its children */
 	node_t *parent = parent_of(z, rel, rellen);
 	if (parent == NULL)
 		return 0;
 	parent->children--;
-	if (parent->children == 0 && parent->ntypes == 0 && parent->namelen > 0)
+	if (parent->children == 0 && parent->ntypes == 0)
 		return zone_remove(z, parent->bytes, parent->namelen, gc);
 	return 0;
 }
