@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -142,6 +143,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
+	/* Loading left free heap behind (builders, old tables): return it. */
+	malloc_trim(0);
 	size_t nodes = 0;
 	for (size_t i = 0; i < d.zones->count; i++)
 		nodes += zone_size(d.zones->zones[i]);

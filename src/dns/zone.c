@@ -208,8 +208,10 @@ static inline void slot_publish(uintptr_t *slot, uintptr_t v)
 
 static int table_rebuild(zone_t *z, size_t want, zgc_t *gc)
 {
+	/* The smallest power of two that holds want at 70 %: after a growth
+	 * the load is 35 %, and 8 bytes a slot stay 11 to 23 bytes a name. */
 	size_t size = TABLE_MIN;
-	while (size < want * 3)
+	while (size * 7 < want * 10)
 		size <<= 1;
 	ztable_t *nt = table_new(size);
 	if (nt == NULL)

@@ -135,10 +135,8 @@ static int load(db_t *db, const conf_zone_t *zc, int64_t zid, uint32_t serial, z
 	l.zone = zone_new(apex);
 	if (l.zone == NULL)
 		goto out;
-	uint64_t count = 0;
-	if ((ret = db_rr_count(db, zid, &count)) != 0 ||
-	    (ret = zone_reserve(l.zone, count + zc->glue.n + 1)) != 0)
-		goto out;
+	/* No zone_reserve() from the record count: it overestimates the
+	 * names, and growing by doubling costs less than counting them. */
 	if ((ret = conf_zone_glue(zc, collect_glue, &l)) != 0)
 		goto out;
 	ret = db_rr_foreach(db, zid, on_rr, &l);
