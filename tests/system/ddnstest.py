@@ -7,6 +7,7 @@ Nothing here sleeps a fixed time to wait for readiness: servers are polled
 until they answer a SOA query, sockets are polled until they close.
 """
 import os
+import random
 import re
 import select
 import shutil
@@ -24,6 +25,7 @@ import dns.message
 import dns.name
 import dns.opcode
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
@@ -82,16 +84,19 @@ def require(path):
     return str(path)
 
 
+_port_rng = random.Random()
+
+
 def free_port():
-    """A port free for UDP and TCP on both 127.0.0.1 and ::1."""
-    for _ in range(200):
+    """A port free for UDP and TCP on both 127.0.0.1 and ::1. It is taken
+    below the kernel's ephemeral range (32768 and up), so that the client
+    sockets of the tests cannot grab it before the server binds it."""
+    for _ in range(500):
+        port = _port_rng.randrange(20000, 32000)
         socks = []
         try:
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            socks.append(s)
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-            for fam, typ, host in ((socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1"),
+            for fam, typ, host in ((socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1"),
+                                   (socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1"),
                                    (socket.AF_INET6, socket.SOCK_STREAM, "::1"),
                                    (socket.AF_INET6, socket.SOCK_DGRAM, "::1")):
                 t = socket.socket(fam, typ)
@@ -101,8 +106,8 @@ def free_port():
         except OSError:
             continue
         finally:
-            for s in socks:
-                s.close()
+            for t in socks:
+                t.close()
     raise RuntimeError("no free port")
 
 
@@ -233,14 +238,21 @@ def send(port, q, tcp=False, timeout=2.0, host="127.0.0.1"):
     return parse(exchange(port, wire, tcp, timeout, host))
 
 
+def canonical_text(rd):
+    """rdata as text with the names inside it lower-cased (RFC 4034 6.2):
+    servers may answer them in the case of the query."""
+    wire = rd.to_digestable()
+    return dns.rdata.from_wire(rd.rdclass, rd.rdtype, wire, 0, len(wire)).to_text()
+
+
 def rrset_set(section):
-    """A section as a set of comparable tuples (owner lower-cased)."""
+    """A section as a set of comparable tuples (names lower-cased)."""
     out = set()
     for rrset in section:
         for rd in rrset:
             out.add((rrset.name.to_text().lower(), rrset.ttl,
                      dns.rdataclass.to_text(rrset.rdclass),
-                     dns.rdatatype.to_text(rrset.rdtype), rd.to_text()))
+                     dns.rdatatype.to_text(rrset.rdtype), canonical_text(rd)))
     return out
 
 
@@ -250,7 +262,7 @@ def rdata_texts(msg, rdtype, name=None):
     out = set()
     for rrset in msg.answer:
         if rrset.rdtype == t and (name is None or rrset.name == dns.name.from_text(name)):
-            out.update(rd.to_text() for rd in rrset)
+            out.update(canonical_text(rd) for rd in rrset)
     return out
 
 
@@ -424,8 +436,8 @@ class Ddnsd:
         self.kill()
         shutil.rmtree(self.sockdir, ignore_errors=True)
 
-    def query(self, qname, rdtype="A", **kw):
-        return query(self.port, qname, rdtype, **kw)
+    def query(self, qname, rdtype="A", rdclass="IN", **kw):
+        return query(self.port, qname, rdtype, rdclass, **kw)
 
 
 class Knot:

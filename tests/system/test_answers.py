@@ -267,6 +267,36 @@ def test_cname_loop_answered(ddnsd):
     assert ("loop1.dyn.example.", 60, "IN", "CNAME", "loop2.dyn.example.") in rrset_set(r.answer)
 
 
+# ------------------------------------------------------------- delegation
+
+@pytest.mark.parametrize("qname,rdtype", [
+    ("sub.dyn.example", "NS"),
+    ("sub.dyn.example", "A"),
+    ("www.sub.dyn.example", "A"),
+    ("a.b.sub.dyn.example", "TXT"),
+    ("ns.sub.dyn.example", "A"),  # glue is not authoritative data
+    ("sub.dyn.example", "ANY"),
+])
+def test_referral(ddnsd, qname, rdtype):
+    r = ddnsd.query(qname, rdtype)
+    assert r.rcode() == dns.rcode.NOERROR, r
+    assert not r.flags & dns.flags.AA, f"a referral is not authoritative:\n{r}"
+    assert not r.answer, r
+    assert rrset_set(r.authority) == {
+        ("sub.dyn.example.", 60, "IN", "NS", "ns.sub.dyn.example."),
+        ("sub.dyn.example.", 60, "IN", "NS", "ns.example.net."),
+    }
+    assert rrset_set(r.additional) >= {
+        ("ns.sub.dyn.example.", 60, "IN", "A", "192.0.2.200"),
+        ("ns.sub.dyn.example.", 60, "IN", "AAAA", "2001:db8:5::200"),
+    }, f"glue missing from the referral:\n{r}"
+
+
+def test_ds_at_delegation_answered_by_parent(ddnsd):
+    # RFC 4035 3.1.4.1: the parent is authoritative for the DS at a cut.
+    assert_nodata(ddnsd.query("sub.dyn.example", "DS"), "sub.dyn.example")
+
+
 # ------------------------------------------------------------- wildcard
 
 @pytest.mark.parametrize("qname,rdtype,expected", [

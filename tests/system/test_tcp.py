@@ -8,7 +8,6 @@ import time
 import dns.flags
 import dns.message
 import dns.rcode
-import pytest
 
 from ddnstest import make_query, tcp_connect, tcp_recv_msg, wait_eof
 
@@ -171,3 +170,19 @@ def test_connection_limit(make_ddnsd):
             if ask(s, qid=999, timeout=2) is not None:
                 break
         assert time.monotonic() < deadline, "no connection served after the others closed"
+
+
+def test_sigterm_with_open_connections(make_ddnsd):
+    d = make_ddnsd()
+    wire = make_query("host1.dyn.example", "A").to_wire()
+    conns = [tcp_connect(d.port) for _ in range(5)]
+    try:
+        assert ask(conns[0]) is not None
+        conns[1].sendall(struct.pack("!H", len(wire)) + wire[:7])  # mid-message
+        # d.stop() asserts that SIGTERM still ends the server with status 0.
+        d.stop()
+        for s in conns:
+            assert wait_eof(s, 5) is not None, "a connection outlived the server"
+    finally:
+        for s in conns:
+            s.close()
