@@ -15,11 +15,14 @@
 #include <time.h>
 #include <urcu.h>
 
+#include "auth/auth.h"
+#include "ctl/server.h"
 #include "dns/server.h"
 #include "lib/conf.h"
 #include "lib/errors.h"
 #include "lib/log.h"
 #include "store/db.h"
+#include "upd/writer.h"
 #include "upd/zoneload.h"
 
 typedef struct {
@@ -29,6 +32,10 @@ typedef struct {
 	zoneset_t *zones;          /* RCU-published to the DNS threads */
 	query_conf_t qc;
 	dns_server_t *dns;
+	writer_t *writer;
+	ctl_server_t *ctl;
+	conf_t **retired;
+	size_t nretired;
 } daemon_t;
 
 static void usage(FILE *f)
@@ -46,8 +53,9 @@ static double elapsed(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* SIGHUP: rebuild every zone from the database with the zone settings of
- * the configuration file as it is now. Listen addresses need a restart. */
+/* SIGHUP: the zone settings of the configuration file as it is now. The
+ * writer applies them between two batches; listen addresses, the database
+ * and the list of zones need a restart. */
 static void reload(daemon_t *d)
 {
 	char err[512];
@@ -56,21 +64,20 @@ static void reload(daemon_t *d)
 		log_err("reload: %s; keeping the running configuration", err);
 		return;
 	}
-	zoneset_t *set;
-	if (zoneload_all(d->db, nc, &set, err, sizeof(err)) != 0) {
+	int ret = writer_reconfigure(d->writer, nc, err, sizeof(err));
+	if (ret != 0) {
 		log_err("reload: %s; keeping the running configuration", err);
 		conf_free(nc);
 		return;
 	}
-	zoneset_t *old = d->zones;
-	rcu_assign_pointer(d->zones, set);
-	synchronize_rcu();
-	zoneload_free(old);
-	/* identity and version stay as started (qc owns copies): the DNS
-	 * threads read them without synchronisation. */
-	conf_free(d->conf);
+	ctl_server_set_conf(d->ctl, nc);
+	/* The old configuration may still be read by a request in flight; it
+	 * is kept until exit (a reload is rare and a conf_t small). */
+	d->retired = realloc(d->retired, (d->nretired + 1) * sizeof(conf_t *));
+	if (d->retired != NULL)
+		d->retired[d->nretired++] = d->conf;
 	d->conf = nc;
-	log_info("reloaded: %zu zone(s)", set->count);
+	log_info("reloaded the zone settings of %zu zone(s)", nc->zone_count);
 }
 
 int main(int argc, char **argv)
@@ -135,6 +142,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
+	if (auth_init() != 0) {
+		fprintf(stderr, "ddnsd: cannot initialise libsodium\n");
+		goto out;
+	}
 	if (db_open(d.conf->database, DB_CREATE | DB_LOCK, &d.db, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
@@ -148,9 +159,19 @@ int main(int argc, char **argv)
 	size_t nodes = 0;
 	for (size_t i = 0; i < d.zones->count; i++)
 		nodes += zone_size(d.zones->zones[i]);
-	int ret = dns_server_start(d.dns);
+	int ret = writer_new(d.db, d.conf, &d.zones, &d.writer);
 	if (ret != 0) {
-		fprintf(stderr, "ddnsd: cannot start DNS threads: %s\n", ddns_strerror(ret));
+		fprintf(stderr, "ddnsd: cannot start the writer: %s\n", ddns_strerror(ret));
+		goto out;
+	}
+	d.db = NULL; /* the writer owns it now */
+	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	if ((ret = writer_start(d.writer)) != 0 || (ret = ctl_server_start(d.ctl)) != 0 ||
+	    (ret = dns_server_start(d.dns)) != 0) {
+		fprintf(stderr, "ddnsd: cannot start threads: %s\n", ddns_strerror(ret));
 		goto out;
 	}
 	char as[80];
@@ -172,6 +193,9 @@ int main(int argc, char **argv)
 	}
 	status = 0;
 out:
+	/* Order: no new requests, finish the queued ones, then stop serving. */
+	ctl_server_free(d.ctl);
+	writer_free(d.writer);
 	dns_server_free(d.dns);
 	/* No reader is left; free the zones directly. */
 	zoneload_free(d.zones);
@@ -179,5 +203,8 @@ out:
 	conf_free(d.conf);
 	free(identity);
 	free(version);
+	for (size_t i = 0; i < d.nretired; i++)
+		conf_free(d.retired[i]);
+	free(d.retired);
 	return status;
 }

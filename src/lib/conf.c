@@ -51,6 +51,8 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "tcp-idle-timeout", T_UINT,  1, 3600, "10", SRV(tcp_idle_timeout) },
 	{ S_SERVER, "tcp-msg-timeout",  T_UINT,  10, 60000, "2000", SRV(tcp_msg_timeout) },
 	{ S_SERVER, "udp-buffer",       T_UINT,  65536, 1U << 30, "8388608", SRV(udp_buffer) },
+	{ S_SERVER, "reserved",         T_NAMES, 0, 0, "", SRV(reserved) },
+	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
 	{ S_ZONE, "glue",           T_GLUE,    0, 0, "", ZN(glue) },
@@ -655,6 +657,7 @@ void conf_free(conf_t *c)
 		free(z->allow_transfer.v);
 	}
 	free(c->zones);
+	strs_free(&c->reserved);
 	free(c->dns_listen.v);
 	free(c->http_listen.v);
 	free(c->database);

@@ -83,6 +83,8 @@ typedef struct {
 	unsigned tcp_idle_timeout;   /* seconds */
 	unsigned tcp_msg_timeout;    /* milliseconds to complete a message */
 	unsigned udp_buffer;         /* socket buffer bytes */
+	conf_strs_t reserved;        /* host labels refused beside the built-in list */
+	unsigned default_max_hosts;  /* host quota of a new user */
 	conf_zone_t *zones;
 	size_t zone_count;
 } conf_t;

@@ -19,6 +19,11 @@ const char *ddns_strerror(int err)
 	case DDNS_ETOOBIG:   return "record data too large";
 	case DDNS_EZONEFILE: return "master file error";
 	case DDNS_ECNAME:    return "CNAME cannot coexist with other data";
+	case DDNS_EAUTH:     return "authentication failed";
+	case DDNS_EQUOTA:    return "quota exceeded";
+	case DDNS_ERESERVED: return "name is reserved";
+	case DDNS_ESUSPENDED: return "host is suspended";
+	case DDNS_ESTATE:    return "already in that state";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

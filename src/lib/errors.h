@@ -20,6 +20,11 @@ enum ddns_err {
 	DDNS_ETOOBIG   = -1008, /* record set or node too large */
 	DDNS_EZONEFILE = -1009, /* master file error */
 	DDNS_ECNAME    = -1010, /* CNAME beside other data */
+	DDNS_EAUTH     = -1011, /* authentication failed */
+	DDNS_EQUOTA    = -1012, /* over a quota */
+	DDNS_ERESERVED = -1013, /* name is reserved */
+	DDNS_ESUSPENDED = -1014, /* host is suspended for abuse */
+	DDNS_ESTATE    = -1015, /* object is already in that state */
 };
 
 /* Returns a static, human-readable description of err (any sign). */

@@ -15,8 +15,9 @@
 
 #include "lib/errors.h"
 #include "store/db.h"
+#include "store/db_int.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -53,13 +54,118 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  ttl INTEGER NOT NULL,"
 	"  rdata BLOB NOT NULL,"
 	"  PRIMARY KEY (zone, owner, type, rdata)) WITHOUT ROWID;",
+	/* 1 -> 2: accounts, hosts and the writer's tables */
+	"CREATE TABLE user ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  email TEXT NOT NULL DEFAULT '',"
+	"  pwhash TEXT NOT NULL,"
+	"  max_hosts INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  generation INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE host ("
+	"  id INTEGER PRIMARY KEY,"
+	"  zone INTEGER NOT NULL REFERENCES zone(id),"
+	"  owner BLOB NOT NULL,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  user INTEGER NOT NULL REFERENCES user(id),"
+	"  ipv4 BLOB, ipv6 BLOB,"
+	"  txt TEXT NOT NULL DEFAULT '[]',"
+	"  acme TEXT NOT NULL DEFAULT '[]',"
+	"  mx TEXT NOT NULL DEFAULT '',"
+	"  mx_pref INTEGER NOT NULL DEFAULT 10,"
+	"  wildcard INTEGER NOT NULL DEFAULT 0,"
+	"  ttl INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL DEFAULT 0,"
+	"  src TEXT NOT NULL DEFAULT '',"
+	"  client TEXT NOT NULL DEFAULT '');"
+	"CREATE UNIQUE INDEX host_zone_owner ON host(zone, owner);"
+	"CREATE INDEX host_user ON host(user);"
+	"CREATE TABLE token ("
+	"  id INTEGER PRIMARY KEY,"
+	"  host INTEGER NOT NULL REFERENCES host(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  last_used INTEGER NOT NULL DEFAULT 0,"
+	"  expires INTEGER NOT NULL DEFAULT 0,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX token_host ON token(host);"
+	"CREATE TABLE tsig ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  algorithm TEXT NOT NULL,"
+	"  secret BLOB NOT NULL,"
+	"  host INTEGER REFERENCES host(id) ON DELETE CASCADE,"
+	"  scope TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  host INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  src TEXT NOT NULL DEFAULT '',"
+	"  client TEXT NOT NULL DEFAULT '',"
+	"  old TEXT NOT NULL DEFAULT '',"
+	"  new TEXT NOT NULL DEFAULT '',"
+	"  result TEXT NOT NULL);"
+	"CREATE INDEX history_host ON history(host, id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  evidence TEXT NOT NULL DEFAULT '',"
+	"  prev BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	"CREATE TABLE journal ("
+	"  zone INTEGER NOT NULL,"
+	"  serial INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  removed BLOB NOT NULL,"
+	"  added BLOB NOT NULL,"
+	"  PRIMARY KEY (zone, serial)) WITHOUT ROWID;",
 };
+
+#define STMT_CACHE 128
 
 struct db {
 	sqlite3 *h;
 	sqlite3_stmt *st[ST_COUNT];
 	int lock_fd;
+	/* Statements of the other store files, prepared on first use and
+	 * keyed by the address of their static SQL text. */
+	struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
 };
+
+sqlite3 *db_handle(db_t *db)
+{
+	return db->h;
+}
+
+sqlite3_stmt *db_stmt(db_t *db, const char *sql)
+{
+	size_t i = ((uintptr_t)sql >> 4) % STMT_CACHE;
+	for (size_t n = 0; n < STMT_CACHE; n++, i = (i + 1) % STMT_CACHE) {
+		if (db->cache[i].sql == sql)
+			return db->cache[i].st;
+		if (db->cache[i].sql == NULL) {
+			sqlite3_stmt *st;
+			if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			                       NULL) != SQLITE_OK)
+				return NULL;
+			db->cache[i].sql = sql;
+			db->cache[i].st = st;
+			return st;
+		}
+	}
+	return NULL; /* more distinct statements than the cache holds: a bug */
+}
 
 const char *db_errmsg(db_t *db)
 {
@@ -178,6 +284,8 @@ void db_close(db_t *db)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(db->st[i]);
+	for (int i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(db->cache[i].st);
 	sqlite3_close(db->h);
 	if (db->lock_fd >= 0)
 		close(db->lock_fd);
@@ -185,7 +293,7 @@ void db_close(db_t *db)
 }
 
 /* Runs a statement that returns no rows and resets it. */
-static int step_done(sqlite3_stmt *st)
+int db_step_done(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -193,9 +301,9 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : DDNS_EDB;
 }
 
-int db_begin(db_t *db)    { return step_done(db->st[ST_BEGIN]); }
-int db_commit(db_t *db)   { return step_done(db->st[ST_COMMIT]); }
-int db_rollback(db_t *db) { return step_done(db->st[ST_ROLLBACK]); }
+int db_begin(db_t *db)    { return db_step_done(db->st[ST_BEGIN]); }
+int db_commit(db_t *db)   { return db_step_done(db->st[ST_COMMIT]); }
+int db_rollback(db_t *db) { return db_step_done(db->st[ST_ROLLBACK]); }
 
 int db_zone_get(db_t *db, const char *name, bool create, int64_t *id, uint32_t *serial)
 {
@@ -216,7 +324,7 @@ int db_zone_get(db_t *db, const char *name, bool create, int64_t *id, uint32_t *
 		return DDNS_ENOENT;
 	st = db->st[ST_ZONE_ADD];
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (step_done(st) != 0)
+	if (db_step_done(st) != 0)
 		return DDNS_EDB;
 	*id = sqlite3_last_insert_rowid(db->h);
 	*serial = 1;
@@ -228,7 +336,7 @@ int db_zone_set_serial(db_t *db, int64_t id, uint32_t serial)
 	sqlite3_stmt *st = db->st[ST_ZONE_SERIAL];
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, serial);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 int db_rr_count(db_t *db, int64_t zone, uint64_t *count)
@@ -271,7 +379,7 @@ int db_rr_clear(db_t *db, int64_t zone)
 {
 	sqlite3_stmt *st = db->st[ST_RR_CLEAR];
 	sqlite3_bind_int64(st, 1, zone);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 int db_rr_insert(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen, uint16_t type,
@@ -284,5 +392,5 @@ int db_rr_insert(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen, 
 	sqlite3_bind_int(st, 3, type);
 	sqlite3_bind_int64(st, 4, ttl);
 	sqlite3_bind_blob(st, 5, rdlen ? (const void *)rdata : "", (int)rdlen, SQLITE_STATIC);
-	return step_done(st);
+	return db_step_done(st);
 }

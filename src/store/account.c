@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SQL for users, hosts, tokens, TSIG keys, history and journal; see account.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/errors.h"
+#include "store/account.h"
+#include "store/db_int.h"
+
+static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+static int step_insert(db_t *db, sqlite3_stmt *st, int64_t *id)
+{
+	int rc = sqlite3_step(st);
+	db_reset(st);
+	if (rc == SQLITE_DONE) {
+		if (id)
+			*id = sqlite3_last_insert_rowid(db_handle(db));
+		return 0;
+	}
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? DDNS_EEXIST : DDNS_EDB;
+}
+
+/* Steps a one-row query: 0 with the row ready, DDNS_ENOENT, DDNS_EDB. */
+static int step_row(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	db_reset(st);
+	return rc == SQLITE_DONE ? DDNS_ENOENT : DDNS_EDB;
+}
+
+static int step_each(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((ret = row(st, ctx)) != 0)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = DDNS_EDB;
+	db_reset(st);
+	return ret;
+}
+
+/* ---- users ---- */
+
+#define USER_COLS "id, name, email, pwhash, max_hosts, created, disabled, generation"
+
+static void read_user(sqlite3_stmt *st, db_user_t *u)
+{
+	u->id = sqlite3_column_int64(st, 0);
+	copy_text(u->name, sizeof(u->name), st, 1);
+	copy_text(u->email, sizeof(u->email), st, 2);
+	copy_text(u->pwhash, sizeof(u->pwhash), st, 3);
+	u->max_hosts = sqlite3_column_int(st, 4);
+	u->created = sqlite3_column_int64(st, 5);
+	u->disabled = sqlite3_column_int(st, 6) != 0;
+	u->generation = sqlite3_column_int64(st, 7);
+}
+
+int db_user_add(db_t *db, db_user_t *u)
+{
+	static const char sql[] = "INSERT INTO user(name, email, pwhash, max_hosts, created, "
+	                          "disabled, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, u->pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, u->max_hosts);
+	sqlite3_bind_int64(st, 5, u->created);
+	sqlite3_bind_int(st, 6, u->disabled);
+	sqlite3_bind_int64(st, 7, u->generation);
+	return step_insert(db, st, &u->id);
+}
+
+static int user_get(db_t *db, const char *sql, const char *name, int64_t id, db_user_t *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	int ret = step_row(st);
+	if (ret == 0) {
+		read_user(st, out);
+		db_reset(st);
+	}
+	return ret;
+}
+
+int db_user_get(db_t *db, const char *name, db_user_t *out)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE name = ?1";
+	return user_get(db, sql, name, 0, out);
+}
+
+int db_user_get_id(db_t *db, int64_t id, db_user_t *out)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE id = ?1";
+	return user_get(db, sql, NULL, id, out);
+}
+
+static int exec_id(db_t *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(st);
+}
+
+int db_user_del(db_t *db, int64_t id)
+{
+	static const char sql[] = "DELETE FROM user WHERE id = ?1";
+	return exec_id(db, sql, id);
+}
+
+typedef struct {
+	void *fn;
+	void *ctx;
+} each_t;
+
+static int user_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	db_user_t u;
+	read_user(st, &u);
+	return ((int (*)(const db_user_t *, void *))e->fn)(&u, e->ctx);
+}
+
+int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user ORDER BY name";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, user_row, &e);
+}
+
+int db_user_host_count(db_t *db, int64_t user, int *count)
+{
+	static const char sql[] = "SELECT count(*) FROM host WHERE user = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, user);
+	int ret = step_row(st);
+	if (ret == 0) {
+		*count = sqlite3_column_int(st, 0);
+		db_reset(st);
+	}
+	return ret;
+}
+
+/* ---- hosts ---- */
+
+#define HOST_COLS "id, zone, owner, name, user, ipv4, ipv6, txt, acme, mx, mx_pref, wildcard, " \
+                  "ttl, state, reason, created, updated, src, client"
+
+static void read_host(sqlite3_stmt *st, db_host_t *h)
+{
+	h->id = sqlite3_column_int64(st, 0);
+	h->zone = sqlite3_column_int64(st, 1);
+	int ol = sqlite3_column_bytes(st, 2);
+	h->ownerlen = (uint8_t)(ol > 255 ? 255 : ol);
+	if (ol > 0)
+		memcpy(h->owner, sqlite3_column_blob(st, 2), h->ownerlen);
+	copy_text(h->name, sizeof(h->name), st, 3);
+	h->user = sqlite3_column_int64(st, 4);
+	h->has_v4 = sqlite3_column_bytes(st, 5) == 4;
+	if (h->has_v4)
+		memcpy(h->v4, sqlite3_column_blob(st, 5), 4);
+	h->has_v6 = sqlite3_column_bytes(st, 6) == 16;
+	if (h->has_v6)
+		memcpy(h->v6, sqlite3_column_blob(st, 6), 16);
+	copy_text(h->txt, sizeof(h->txt), st, 7);
+	copy_text(h->acme, sizeof(h->acme), st, 8);
+	copy_text(h->mx, sizeof(h->mx), st, 9);
+	h->mx_pref = sqlite3_column_int(st, 10);
+	h->wildcard = sqlite3_column_int(st, 11) != 0;
+	h->ttl = (uint32_t)sqlite3_column_int64(st, 12);
+	h->state = sqlite3_column_int(st, 13);
+	copy_text(h->reason, sizeof(h->reason), st, 14);
+	h->created = sqlite3_column_int64(st, 15);
+	h->updated = sqlite3_column_int64(st, 16);
+	copy_text(h->src, sizeof(h->src), st, 17);
+	copy_text(h->client, sizeof(h->client), st, 18);
+}
+
+/* Binds the mutable host fields as ?2.. in HOST_COLS order from user on. */
+static void bind_host(sqlite3_stmt *st, const db_host_t *h)
+{
+	sqlite3_bind_int64(st, 2, h->user);
+	if (h->has_v4)
+		sqlite3_bind_blob(st, 3, h->v4, 4, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	if (h->has_v6)
+		sqlite3_bind_blob(st, 4, h->v6, 16, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, h->txt[0] ? h->txt : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, h->acme[0] ? h->acme : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, h->mx, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, h->mx_pref);
+	sqlite3_bind_int(st, 9, h->wildcard);
+	sqlite3_bind_int64(st, 10, h->ttl);
+	sqlite3_bind_int(st, 11, h->state);
+	sqlite3_bind_text(st, 12, h->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, h->updated);
+	sqlite3_bind_text(st, 14, h->src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, h->client, -1, SQLITE_STATIC);
+}
+
+int db_host_add(db_t *db, db_host_t *h)
+{
+	static const char sql[] =
+		"INSERT INTO host(user, ipv4, ipv6, txt, acme, mx, mx_pref, wildcard, ttl, state, "
+		"reason, updated, src, client, zone, owner, name, created) "
+		"VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+		"?16, ?17, ?18, ?19)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	bind_host(st, h);
+	sqlite3_bind_int64(st, 16, h->zone);
+	sqlite3_bind_blob(st, 17, h->ownerlen ? (const void *)h->owner : "", h->ownerlen,
+	                  SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, h->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 19, h->created);
+	return step_insert(db, st, &h->id);
+}
+
+int db_host_put(db_t *db, const db_host_t *h)
+{
+	static const char sql[] =
+		"UPDATE host SET user = ?2, ipv4 = ?3, ipv6 = ?4, txt = ?5, acme = ?6, mx = ?7, "
+		"mx_pref = ?8, wildcard = ?9, ttl = ?10, state = ?11, reason = ?12, updated = ?13, "
+		"src = ?14, client = ?15 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, h->id);
+	bind_host(st, h);
+	return db_step_done(st);
+}
+
+static int host_get(db_t *db, const char *sql, const char *name, int64_t id, db_host_t *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	int ret = step_row(st);
+	if (ret == 0) {
+		read_host(st, out);
+		db_reset(st);
+	}
+	return ret;
+}
+
+int db_host_get(db_t *db, const char *name, db_host_t *out)
+{
+	static const char sql[] = "SELECT " HOST_COLS " FROM host WHERE name = ?1";
+	return host_get(db, sql, name, 0, out);
+}
+
+int db_host_get_id(db_t *db, int64_t id, db_host_t *out)
+{
+	static const char sql[] = "SELECT " HOST_COLS " FROM host WHERE id = ?1";
+	return host_get(db, sql, NULL, id, out);
+}
+
+int db_host_del(db_t *db, int64_t id)
+{
+	static const char sql[] = "DELETE FROM host WHERE id = ?1";
+	return exec_id(db, sql, id);
+}
+
+static int host_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	db_host_t h;
+	read_host(st, &h);
+	return ((int (*)(const db_host_t *, void *))e->fn)(&h, e->ctx);
+}
+
+int db_host_foreach(db_t *db, int64_t zone, int64_t user,
+                    int (*fn)(const db_host_t *h, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " HOST_COLS " FROM host "
+	                          "WHERE (?1 < 0 OR zone = ?1) AND (?2 < 0 OR user = ?2) "
+	                          "ORDER BY zone, owner";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_int64(st, 2, user);
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, host_row, &e);
+}
+
+static int rr_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	const uint8_t *owner = sqlite3_column_blob(st, 0);
+	const uint8_t *rdata = sqlite3_column_blob(st, 3);
+	return ((db_rr_fn)e->fn)(owner ? owner : (const uint8_t *)"", sqlite3_column_bytes(st, 0),
+	                         (uint16_t)sqlite3_column_int(st, 1),
+	                         (uint32_t)sqlite3_column_int64(st, 2),
+	                         rdata ? rdata : (const uint8_t *)"", sqlite3_column_bytes(st, 3),
+	                         e->ctx);
+}
+
+int db_rr_owner_foreach(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                        db_rr_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT owner, type, ttl, rdata FROM rr "
+	                          "WHERE zone = ?1 AND owner = ?2 ORDER BY type";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, rr_row, &e);
+}
+
+/* ---- tokens ---- */
+
+#define TOKEN_COLS "id, host, hash, name, created, last_used, expires, revoked"
+
+static void read_token(sqlite3_stmt *st, db_token_t *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->host = sqlite3_column_int64(st, 1);
+	memset(t->hash, 0, sizeof(t->hash));
+	if (sqlite3_column_bytes(st, 2) == 32)
+		memcpy(t->hash, sqlite3_column_blob(st, 2), 32);
+	copy_text(t->name, sizeof(t->name), st, 3);
+	t->created = sqlite3_column_int64(st, 4);
+	t->last_used = sqlite3_column_int64(st, 5);
+	t->expires = sqlite3_column_int64(st, 6);
+	t->revoked = sqlite3_column_int(st, 7) != 0;
+}
+
+int db_token_add(db_t *db, db_token_t *t)
+{
+	static const char sql[] = "INSERT INTO token(host, hash, name, created, expires) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, t->host);
+	sqlite3_bind_blob(st, 2, t->hash, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, t->created);
+	sqlite3_bind_int64(st, 5, t->expires);
+	return step_insert(db, st, &t->id);
+}
+
+int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE hash = ?1 AND revoked = 0";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	int ret = step_row(st);
+	if (ret == 0) {
+		read_token(st, out);
+		db_reset(st);
+	}
+	return ret;
+}
+
+int db_token_revoke(db_t *db, int64_t id)
+{
+	static const char sql[] = "UPDATE token SET revoked = 1 WHERE id = ?1";
+	return exec_id(db, sql, id);
+}
+
+static int token_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	db_token_t t;
+	read_token(st, &t);
+	return ((int (*)(const db_token_t *, void *))e->fn)(&t, e->ctx);
+}
+
+int db_token_foreach(db_t *db, int64_t host, int (*fn)(const db_token_t *t, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE (?1 < 0 OR host = ?1) ORDER BY id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, host);
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, token_row, &e);
+}
+
+/* ---- TSIG ---- */
+
+int db_tsig_add(db_t *db, db_tsig_t *k)
+{
+	static const char sql[] = "INSERT INTO tsig(name, algorithm, secret, host, scope, created) "
+	                          "VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->algorithm, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, k->secret, (int)k->secret_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, k->host);
+	sqlite3_bind_text(st, 5, k->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, k->created);
+	return step_insert(db, st, &k->id);
+}
+
+static int tsig_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	db_tsig_t k = { 0 };
+	k.id = sqlite3_column_int64(st, 0);
+	copy_text(k.name, sizeof(k.name), st, 1);
+	copy_text(k.algorithm, sizeof(k.algorithm), st, 2);
+	int n = sqlite3_column_bytes(st, 3);
+	k.secret_len = n > 64 ? 64 : (size_t)n;
+	if (n > 0)
+		memcpy(k.secret, sqlite3_column_blob(st, 3), k.secret_len);
+	k.host = sqlite3_column_int64(st, 4);
+	copy_text(k.scope, sizeof(k.scope), st, 5);
+	k.created = sqlite3_column_int64(st, 6);
+	return ((int (*)(const db_tsig_t *, void *))e->fn)(&k, e->ctx);
+}
+
+int db_tsig_foreach(db_t *db, int (*fn)(const db_tsig_t *k, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT id, name, algorithm, secret, IFNULL(host, 0), scope, created "
+	                          "FROM tsig ORDER BY name";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, tsig_row, &e);
+}
+
+/* ---- history and journal ---- */
+
+int db_history_add(db_t *db, const db_history_t *h)
+{
+	static const char sql[] = "INSERT INTO history(host, time, src, client, old, new, result) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, h->host);
+	sqlite3_bind_int64(st, 2, h->time);
+	sqlite3_bind_text(st, 3, h->src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, h->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, h->old, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, h->new_, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, h->result, -1, SQLITE_STATIC);
+	return step_insert(db, st, NULL);
+}
+
+static int history_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	db_history_t h;
+	h.id = sqlite3_column_int64(st, 0);
+	h.host = sqlite3_column_int64(st, 1);
+	h.time = sqlite3_column_int64(st, 2);
+	copy_text(h.src, sizeof(h.src), st, 3);
+	copy_text(h.client, sizeof(h.client), st, 4);
+	copy_text(h.old, sizeof(h.old), st, 5);
+	copy_text(h.new_, sizeof(h.new_), st, 6);
+	copy_text(h.result, sizeof(h.result), st, 7);
+	return ((int (*)(const db_history_t *, void *))e->fn)(&h, e->ctx);
+}
+
+int db_history_foreach(db_t *db, int64_t host, int limit,
+                       int (*fn)(const db_history_t *h, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT id, host, time, src, client, old, new, result FROM history "
+	                          "WHERE host = ?1 ORDER BY id DESC LIMIT ?2";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, host);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, history_row, &e);
+}
+
+int db_journal_add(db_t *db, int64_t zone, uint32_t serial, int64_t time,
+                   const uint8_t *removed, size_t rlen, const uint8_t *added, size_t alen)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO journal(zone, serial, time, removed, added) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_int64(st, 2, serial);
+	sqlite3_bind_int64(st, 3, time);
+	sqlite3_bind_blob(st, 4, rlen ? (const void *)removed : "", (int)rlen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, alen ? (const void *)added : "", (int)alen, SQLITE_STATIC);
+	return db_step_done(st);
+}
+
+static int exec_sql(db_t *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	return st ? db_step_done(st) : DDNS_EDB;
+}
+
+int db_savepoint(db_t *db)
+{
+	static const char sql[] = "SAVEPOINT req";
+	return exec_sql(db, sql);
+}
+
+int db_release(db_t *db)
+{
+	static const char sql[] = "RELEASE req";
+	return exec_sql(db, sql);
+}
+
+int db_rollback_savepoint(db_t *db)
+{
+	static const char sql[] = "ROLLBACK TO req";
+	int ret = exec_sql(db, sql);
+	return ret == 0 ? db_release(db) : ret;
+}
+
+int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                       const uint16_t *types, size_t n)
+{
+	static const char sql[] = "DELETE FROM rr WHERE zone = ?1 AND owner = ?2 AND type = ?3";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, zone);
+		sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, types[i]);
+		int ret = db_step_done(st);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Users, hosts, tokens, TSIG keys and update history in the database. Like
+ * all of src/store: one thread per db_t at a time (the writer thread for
+ * changes, a reader connection for lists). Strings are copied into the
+ * structures; nothing returned points into SQLite.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+#define DB_NAME_MAX   256
+#define DB_TEXT_MAX   512
+#define DB_TXT_MAX    2600   /* JSON array of TXT strings */
+
+typedef struct {
+	int64_t id;
+	char name[64];
+	char email[DB_NAME_MAX];
+	char pwhash[192];
+	int max_hosts;
+	int64_t created;
+	bool disabled;
+	int64_t generation;      /* bumped on password change */
+} db_user_t;
+
+enum host_state { HOST_ACTIVE = 0, HOST_OFFLINE = 1, HOST_SUSPENDED = 2 };
+
+typedef struct {
+	int64_t id;
+	int64_t zone;
+	int64_t user;
+	char name[DB_NAME_MAX];          /* FQDN, lower case, no final dot */
+	uint8_t owner[255];              /* relative lower-case wire name */
+	uint8_t ownerlen;
+	bool has_v4, has_v6;
+	uint8_t v4[4], v6[16];
+	char txt[DB_TXT_MAX];            /* JSON array: TXT strings at the host */
+	char acme[DB_TXT_MAX];           /* JSON array: TXT at _acme-challenge */
+	char mx[DB_NAME_MAX];            /* MX exchange, "" for none */
+	int mx_pref;
+	bool wildcard;
+	uint32_t ttl;
+	int state;                       /* enum host_state */
+	char reason[DB_TEXT_MAX];        /* why suspended */
+	int64_t created, updated;
+	char src[64];                    /* address of the last update */
+	char client[128];                /* User-Agent or tool of the last update */
+} db_host_t;
+
+/* Users. add: DDNS_EEXIST for a taken name. get: DDNS_ENOENT. */
+int db_user_add(db_t *db, db_user_t *u);
+int db_user_get(db_t *db, const char *name, db_user_t *out);
+int db_user_get_id(db_t *db, int64_t id, db_user_t *out);
+int db_user_del(db_t *db, int64_t id);
+int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ctx);
+int db_user_host_count(db_t *db, int64_t user, int *count);
+
+/* Hosts. add fills h->id; DDNS_EEXIST for a taken name. */
+int db_host_add(db_t *db, db_host_t *h);
+int db_host_get(db_t *db, const char *name, db_host_t *out);
+int db_host_get_id(db_t *db, int64_t id, db_host_t *out);
+int db_host_put(db_t *db, const db_host_t *h);
+int db_host_del(db_t *db, int64_t id);
+/* zone / user < 0: any. Ordered by zone, then owner (the loader relies on it). */
+int db_host_foreach(db_t *db, int64_t zone, int64_t user,
+                    int (*fn)(const db_host_t *h, void *ctx), void *ctx);
+
+/* Static (imported) records at one owner. */
+int db_rr_owner_foreach(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                        db_rr_fn fn, void *ctx);
+
+/* Update tokens: only a hash is stored. */
+typedef struct {
+	int64_t id, host;
+	uint8_t hash[32];
+	char name[64];
+	int64_t created, last_used, expires;
+	bool revoked;
+} db_token_t;
+
+int db_token_add(db_t *db, db_token_t *t);
+/* Finds an unrevoked token by hash; DDNS_ENOENT otherwise. */
+int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out);
+int db_token_revoke(db_t *db, int64_t id);
+int db_token_foreach(db_t *db, int64_t host, int (*fn)(const db_token_t *t, void *ctx), void *ctx);
+
+/* TSIG keys. */
+typedef struct {
+	int64_t id;
+	char name[DB_NAME_MAX];
+	char algorithm[32];
+	uint8_t secret[64];
+	size_t secret_len;
+	int64_t host;                    /* 0: not tied to a host (transfers) */
+	char scope[64];                  /* "host" or "transfer" */
+	int64_t created;
+} db_tsig_t;
+
+int db_tsig_add(db_t *db, db_tsig_t *k);
+int db_tsig_foreach(db_t *db, int (*fn)(const db_tsig_t *k, void *ctx), void *ctx);
+
+/* Update history of a host. */
+typedef struct {
+	int64_t id, host, time;
+	char src[64], client[128];
+	char old[DB_TEXT_MAX], new_[DB_TEXT_MAX];
+	char result[64];
+} db_history_t;
+
+int db_history_add(db_t *db, const db_history_t *h);
+/* Newest first, at most limit rows (0: all). */
+int db_history_foreach(db_t *db, int64_t host, int limit,
+                       int (*fn)(const db_history_t *h, void *ctx), void *ctx);
+
+/* The per-serial journal of record changes (IXFR). */
+int db_journal_add(db_t *db, int64_t zone, uint32_t serial, int64_t time,
+                   const uint8_t *removed, size_t rlen, const uint8_t *added, size_t alen);
+
+/* Savepoints around one request inside a batch. */
+int db_savepoint(db_t *db);
+int db_release(db_t *db);
+int db_rollback_savepoint(db_t *db);
+
+/* Deletes the records of the given types at one owner (types: n entries). */
+int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                       const uint16_t *types, size_t n);

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Host records; see hostrr.h. */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <libknot/libknot.h>
+
+#include "lib/errors.h"
+#include "lib/name.h"
+#include "upd/hostrr.h"
+
+static const uint8_t ACME_LABEL[] = "\x0f_acme-challenge";
+
+int hostrr_owners(const db_host_t *h, hostrr_owner_t out[HOSTRR_OWNERS])
+{
+	if (h->ownerlen + 16 > 255 - 1)
+		return -EINVAL;
+	memcpy(out[0].rel, h->owner, h->ownerlen);
+	out[0].len = h->ownerlen;
+	out[1].rel[0] = 1;
+	out[1].rel[1] = '*';
+	memcpy(out[1].rel + 2, h->owner, h->ownerlen);
+	out[1].len = (uint8_t)(h->ownerlen + 2);
+	memcpy(out[2].rel, ACME_LABEL, 16);
+	memcpy(out[2].rel + 16, h->owner, h->ownerlen);
+	out[2].len = (uint8_t)(h->ownerlen + 16);
+	return 0;
+}
+
+/* Adds each string of a JSON array as one TXT record (split in 255-byte
+ * character-strings). */
+static int put_txts(db_t *db, const db_host_t *h, const hostrr_owner_t *o, const char *json)
+{
+	json_t *arr = json_loads(json, 0, NULL);
+	if (arr == NULL || !json_is_array(arr)) {
+		json_decref(arr);
+		return 0; /* nothing valid stored: publish nothing */
+	}
+	int ret = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		if (s == NULL)
+			continue;
+		size_t len = strlen(s);
+		uint8_t rd[65535];
+		size_t rl = 0;
+		do {
+			size_t chunk = len > 255 ? 255 : len;
+			if (rl + 1 + chunk > sizeof(rd))
+				break;
+			rd[rl++] = (uint8_t)chunk;
+			memcpy(rd + rl, s, chunk);
+			rl += chunk;
+			s += chunk;
+			len -= chunk;
+		} while (len > 0);
+		ret = db_rr_insert(db, h->zone, o->rel, o->len, KNOT_RRTYPE_TXT, h->ttl, rd, rl);
+		if (ret != 0)
+			break;
+	}
+	json_decref(arr);
+	return ret;
+}
+
+static int put_addrs(db_t *db, const db_host_t *h, const hostrr_owner_t *o, bool v4, const uint8_t *a4,
+                     bool v6, const uint8_t *a6)
+{
+	int ret = 0;
+	if (v4)
+		ret = db_rr_insert(db, h->zone, o->rel, o->len, KNOT_RRTYPE_A, h->ttl, a4, 4);
+	if (ret == 0 && v6)
+		ret = db_rr_insert(db, h->zone, o->rel, o->len, KNOT_RRTYPE_AAAA, h->ttl, a6, 16);
+	return ret;
+}
+
+int hostrr_write(db_t *db, const db_host_t *h, const conf_zone_t *zc, bool remove)
+{
+	static const uint16_t main_types[] = { KNOT_RRTYPE_A, KNOT_RRTYPE_AAAA, KNOT_RRTYPE_TXT,
+	                                       KNOT_RRTYPE_MX };
+	static const uint16_t wc_types[] = { KNOT_RRTYPE_A, KNOT_RRTYPE_AAAA };
+	static const uint16_t acme_types[] = { KNOT_RRTYPE_TXT };
+	hostrr_owner_t o[HOSTRR_OWNERS];
+	int ret = hostrr_owners(h, o);
+	if (ret != 0)
+		return ret;
+	if ((ret = db_rr_delete_types(db, h->zone, o[0].rel, o[0].len, main_types, 4)) != 0 ||
+	    (ret = db_rr_delete_types(db, h->zone, o[1].rel, o[1].len, wc_types, 2)) != 0 ||
+	    (ret = db_rr_delete_types(db, h->zone, o[2].rel, o[2].len, acme_types, 1)) != 0)
+		return ret;
+	if (remove)
+		return 0;
+
+	if (h->state == HOST_SUSPENDED) {
+		const conf_suspend_t *s = &zc->suspended;
+		if (s->mode != SUSPEND_SINKHOLE)
+			return 0; /* NXDOMAIN: nothing at all */
+		ret = put_addrs(db, h, &o[0], s->has_v4, s->v4, s->has_v6, s->v6);
+		if (ret == 0 && h->wildcard)
+			ret = put_addrs(db, h, &o[1], s->has_v4, s->v4, s->has_v6, s->v6);
+		return ret;
+	}
+	bool online = h->state == HOST_ACTIVE;
+	ret = put_addrs(db, h, &o[0], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
+	if (ret == 0 && h->wildcard)
+		ret = put_addrs(db, h, &o[1], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
+	if (ret == 0)
+		ret = put_txts(db, h, &o[0], h->txt);
+	if (ret == 0)
+		ret = put_txts(db, h, &o[2], h->acme);
+	if (ret == 0 && h->mx[0] != '\0') {
+		uint8_t rd[2 + NAME_WIRE_MAX];
+		int nl = name_to_wire(h->mx, rd + 2);
+		if (nl < 0)
+			return -EINVAL;
+		rd[0] = (uint8_t)(h->mx_pref >> 8);
+		rd[1] = (uint8_t)h->mx_pref;
+		ret = db_rr_insert(db, h->zone, o[0].rel, o[0].len, KNOT_RRTYPE_MX, h->ttl, rd,
+		                   (size_t)nl + 2);
+	}
+	return ret;
+}

@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The writer's operations; see ops.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/errors.h"
+#include "lib/name.h"
+#include "store/audit.h"
+#include "upd/hostrr.h"
+#include "upd/ops.h"
+
+#define ACME_MAX 8
+
+static int audit(wctx_t *w, const char *actor, const char *action, const char *target,
+                 const char *reason, const char *evidence)
+{
+	db_audit_t a;
+	memset(&a, 0, sizeof(a));
+	a.time = wctx_now(w);
+	snprintf(a.actor, sizeof(a.actor), "%s", actor && *actor ? actor : "system");
+	snprintf(a.action, sizeof(a.action), "%s", action);
+	snprintf(a.target, sizeof(a.target), "%s", target ? target : "");
+	snprintf(a.reason, sizeof(a.reason), "%s", reason ? reason : "");
+	snprintf(a.evidence, sizeof(a.evidence), "%s", evidence ? evidence : "");
+	return db_audit_append(wctx_db(w), &a);
+}
+
+static const conf_zone_t *zone_of(wctx_t *w, int64_t zone_id)
+{
+	const conf_t *c = wctx_conf(w);
+	for (size_t i = 0; i < c->zone_count; i++)
+		if (wctx_zone_id(w, &c->zones[i]) == zone_id)
+			return &c->zones[i];
+	return NULL;
+}
+
+/* Rewrites h's records and marks its names for publishing. */
+static int publish_host(wctx_t *w, const db_host_t *h, bool remove)
+{
+	const conf_zone_t *zc = zone_of(w, h->zone);
+	if (zc == NULL)
+		return DDNS_ENOZONE;
+	int ret = hostrr_write(wctx_db(w), h, zc, remove);
+	if (ret != 0)
+		return ret;
+	hostrr_owner_t o[HOSTRR_OWNERS];
+	hostrr_owners(h, o);
+	for (int i = 0; i < HOSTRR_OWNERS && ret == 0; i++)
+		ret = wctx_touch(w, h->zone, o[i].rel, o[i].len);
+	return ret;
+}
+
+static int get_host(wctx_t *w, wreq_t *r, const char *fqdn, db_host_t *h)
+{
+	int ret = db_host_get(wctx_db(w), fqdn, h);
+	if (ret == DDNS_ENOENT)
+		snprintf(r->msg, sizeof(r->msg), "no host %s", fqdn);
+	return ret;
+}
+
+static const char *state_name(int s)
+{
+	return s == HOST_SUSPENDED ? "suspended" : s == HOST_OFFLINE ? "offline" : "active";
+}
+
+json_t *ops_host_json(const db_host_t *h)
+{
+	char a4[INET_ADDRSTRLEN] = "", a6[INET6_ADDRSTRLEN] = "";
+	if (h->has_v4)
+		inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
+	if (h->has_v6)
+		inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
+	json_t *txt = json_loads(h->txt[0] ? h->txt : "[]", 0, NULL);
+	json_t *acme = json_loads(h->acme[0] ? h->acme : "[]", 0, NULL);
+	return json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:s?, s:i, s:b, s:i, s:s, s:s, s:I, s:I, s:s, s:s}",
+	                 "name", h->name,
+	                 "ipv4", h->has_v4 ? a4 : NULL,
+	                 "ipv6", h->has_v6 ? a6 : NULL,
+	                 "txt", txt ? txt : json_array(),
+	                 "acme", acme ? acme : json_array(),
+	                 "mx", h->mx[0] ? h->mx : NULL,
+	                 "mx_pref", h->mx_pref,
+	                 "wildcard", h->wildcard,
+	                 "ttl", (int)h->ttl,
+	                 "state", state_name(h->state),
+	                 "reason", h->reason,
+	                 "created", (json_int_t)h->created,
+	                 "updated", (json_int_t)h->updated,
+	                 "source", h->src,
+	                 "client", h->client);
+}
+
+/* A short text of what a host publishes, for its history. */
+static void summary(const db_host_t *h, char *buf, size_t len)
+{
+	char a4[INET_ADDRSTRLEN] = "-", a6[INET6_ADDRSTRLEN] = "-";
+	if (h->has_v4)
+		inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
+	if (h->has_v6)
+		inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
+	json_t *acme = json_loads(h->acme, 0, NULL);
+	json_t *txt = json_loads(h->txt, 0, NULL);
+	snprintf(buf, len, "A %s AAAA %s TTL %u%s%s%s%s", a4, a6, h->ttl,
+	         json_array_size(txt) ? " TXT " : "",
+	         json_array_size(txt) ? h->txt : "",
+	         json_array_size(acme) ? " ACME " : "",
+	         json_array_size(acme) ? h->acme : "");
+	json_decref(acme);
+	json_decref(txt);
+	if (h->state != HOST_ACTIVE) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, len - n, " (%s)", state_name(h->state));
+	}
+}
+
+/* ---- users ---- */
+
+int op_user_add(wctx_t *w, wreq_t *r)
+{
+	op_user_add_t *a = r->args;
+	db_user_t u;
+	memset(&u, 0, sizeof(u));
+	snprintf(u.name, sizeof(u.name), "%s", a->name);
+	snprintf(u.email, sizeof(u.email), "%s", a->email);
+	snprintf(u.pwhash, sizeof(u.pwhash), "%s", a->pwhash);
+	u.max_hosts = a->max_hosts;
+	u.created = wctx_now(w);
+	int ret = db_user_add(wctx_db(w), &u);
+	if (ret == DDNS_EEXIST)
+		snprintf(r->msg, sizeof(r->msg), "user %s already exists", a->name);
+	if (ret == 0)
+		ret = audit(w, a->actor, "user.add", a->name, NULL, NULL);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = json_pack("{s:s, s:s, s:i}", "name", u.name, "email", u.email,
+		                      "max_hosts", u.max_hosts);
+	}
+	return ret;
+}
+
+typedef struct {
+	int64_t *ids;
+	size_t n, cap;
+} ids_t;
+
+static int collect_host(const db_host_t *h, void *ctx)
+{
+	ids_t *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		int64_t *nv = realloc(l->ids, cap * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		l->ids = nv;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = h->id;
+	return 0;
+}
+
+static int delete_host(wctx_t *w, const db_host_t *h)
+{
+	int ret = publish_host(w, h, true);
+	if (ret == 0)
+		ret = db_host_del(wctx_db(w), h->id);
+	return ret;
+}
+
+int op_user_del(wctx_t *w, wreq_t *r)
+{
+	op_user_del_t *a = r->args;
+	db_t *db = wctx_db(w);
+	db_user_t u;
+	int ret = db_user_get(db, a->name, &u);
+	if (ret == DDNS_ENOENT) {
+		snprintf(r->msg, sizeof(r->msg), "no user %s", a->name);
+		return ret;
+	}
+	/* Their hosts go with them; collect first, the loop must not delete
+	 * under its own statement. */
+	ids_t l = { 0 };
+	if (ret == 0)
+		ret = db_host_foreach(db, -1, u.id, collect_host, &l);
+	for (size_t i = 0; ret == 0 && i < l.n; i++) {
+		db_host_t h;
+		ret = db_host_get_id(db, l.ids[i], &h);
+		if (ret == 0)
+			ret = delete_host(w, &h);
+		if (ret == 0)
+			ret = audit(w, a->actor, "host.del", h.name, "owner deleted", NULL);
+	}
+	free(l.ids);
+	if (ret == 0)
+		ret = db_user_del(db, u.id);
+	if (ret == 0)
+		ret = audit(w, a->actor, "user.del", a->name, NULL, NULL);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = json_pack("{s:s, s:i}", "name", a->name, "hosts_deleted", (int)l.n);
+	}
+	return ret;
+}
+
+/* ---- hosts ---- */
+
+static int count_rr(const uint8_t *o, size_t ol, uint16_t t, uint32_t ttl, const uint8_t *rd,
+                    size_t rl, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+int op_host_add(wctx_t *w, wreq_t *r)
+{
+	op_host_add_t *a = r->args;
+	db_t *db = wctx_db(w);
+	db_user_t u;
+	int ret = db_user_get(db, a->user, &u);
+	if (ret == DDNS_ENOENT) {
+		snprintf(r->msg, sizeof(r->msg), "no user %s", a->user);
+		return ret;
+	}
+	if (ret != 0)
+		return ret;
+	int count = 0;
+	if ((ret = db_user_host_count(db, u.id, &count)) != 0)
+		return ret;
+	if (count >= u.max_hosts) {
+		snprintf(r->msg, sizeof(r->msg), "user %s already has %d of %d hosts", u.name, count,
+		         u.max_hosts);
+		return DDNS_EQUOTA;
+	}
+
+	db_host_t h;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.name, sizeof(h.name), "%s", a->fqdn);
+	h.zone = wctx_zone_id(w, a->zone);
+	uint8_t full[NAME_WIRE_MAX], apex[NAME_WIRE_MAX];
+	int fl = name_to_wire(a->fqdn, full), al = name_to_wire(a->zone->name, apex);
+	int rel = fl > 0 && al > 0 ? name_rel_len(full, fl, apex, al) : -1;
+	if (h.zone < 0 || rel <= 0) {
+		snprintf(r->msg, sizeof(r->msg), "%s is not a host name in zone %s", a->fqdn, a->zone->name);
+		return -EINVAL;
+	}
+	memcpy(h.owner, full, rel);
+	h.ownerlen = (uint8_t)rel;
+	h.user = u.id;
+	h.has_v4 = a->has_v4;
+	h.has_v6 = a->has_v6;
+	memcpy(h.v4, a->v4, 4);
+	memcpy(h.v6, a->v6, 16);
+	h.ttl = a->ttl ? a->ttl : a->zone->ttl;
+	h.mx_pref = 10;
+	snprintf(h.txt, sizeof(h.txt), "[]");
+	snprintf(h.acme, sizeof(h.acme), "[]");
+	h.created = h.updated = wctx_now(w);
+	snprintf(h.src, sizeof(h.src), "%s", a->actor);
+
+	int existing = 0;
+	if ((ret = db_rr_owner_foreach(db, h.zone, h.owner, h.ownerlen, count_rr, &existing)) != 0)
+		return ret;
+	if (existing > 0) {
+		snprintf(r->msg, sizeof(r->msg), "%s is already used by the zone's own records", a->fqdn);
+		return DDNS_EEXIST;
+	}
+	ret = db_host_add(db, &h);
+	if (ret == DDNS_EEXIST)
+		snprintf(r->msg, sizeof(r->msg), "host %s already exists", a->fqdn);
+	if (ret == 0)
+		ret = publish_host(w, &h, false);
+	if (ret == DDNS_ECNAME)
+		snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
+	if (ret == 0)
+		ret = audit(w, a->actor, "host.add", a->fqdn, NULL, NULL);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = ops_host_json(&h);
+	}
+	return ret;
+}
+
+/* Adds or removes one value in a JSON array of strings held in buf. */
+static int acme_edit(char *buf, size_t len, const char *value, bool add, wreq_t *r)
+{
+	json_t *arr = json_loads(buf[0] ? buf : "[]", 0, NULL);
+	if (arr == NULL || !json_is_array(arr)) {
+		json_decref(arr);
+		arr = json_array();
+	}
+	size_t i;
+	json_t *v;
+	bool found = false;
+	json_array_foreach(arr, i, v) {
+		if (strcmp(json_string_value(v), value) == 0) {
+			found = true;
+			if (!add) {
+				json_array_remove(arr, i);
+				break;
+			}
+		}
+	}
+	if (!add && value[0] == '\0')
+		json_array_clear(arr);
+	if (add && !found) {
+		if (json_array_size(arr) >= ACME_MAX) {
+			json_decref(arr);
+			snprintf(r->msg, sizeof(r->msg), "at most %d ACME values at once", ACME_MAX);
+			return DDNS_EQUOTA;
+		}
+		json_array_append_new(arr, json_string(value));
+	}
+	char *s = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	if (s == NULL)
+		return -ENOMEM;
+	int ret = strlen(s) < len ? 0 : DDNS_ETOOBIG;
+	if (ret == 0)
+		snprintf(buf, len, "%s", s);
+	free(s);
+	return ret;
+}
+
+static bool host_same(const db_host_t *a, const db_host_t *b)
+{
+	return a->has_v4 == b->has_v4 && (!a->has_v4 || memcmp(a->v4, b->v4, 4) == 0) &&
+	       a->has_v6 == b->has_v6 && (!a->has_v6 || memcmp(a->v6, b->v6, 16) == 0) &&
+	       a->ttl == b->ttl && strcmp(a->txt, b->txt) == 0 && strcmp(a->acme, b->acme) == 0 &&
+	       strcmp(a->mx, b->mx) == 0 && a->mx_pref == b->mx_pref &&
+	       a->wildcard == b->wildcard && a->state == b->state;
+}
+
+int op_host_update(wctx_t *w, wreq_t *r)
+{
+	op_host_update_t *a = r->args;
+	db_t *db = wctx_db(w);
+	db_host_t old, h;
+	int ret = get_host(w, r, a->fqdn, &old);
+	if (ret != 0)
+		return ret;
+	if (a->user > 0 && old.user != a->user) {
+		snprintf(r->msg, sizeof(r->msg), "no host %s", a->fqdn);
+		return DDNS_ENOENT;
+	}
+	a->state = old.state;
+	if (old.state == HOST_SUSPENDED) {
+		snprintf(r->msg, sizeof(r->msg), "host %s is suspended: %s", a->fqdn, old.reason);
+		return DDNS_ESUSPENDED;
+	}
+	h = old;
+	if (a->set & HSET_V4) {
+		h.has_v4 = a->has_v4;
+		memcpy(h.v4, a->v4, 4);
+	}
+	if (a->set & HSET_V6) {
+		h.has_v6 = a->has_v6;
+		memcpy(h.v6, a->v6, 16);
+	}
+	if (a->set & HSET_TTL)
+		h.ttl = a->ttl;
+	if (a->set & HSET_TXT)
+		snprintf(h.txt, sizeof(h.txt), "%s", a->txt);
+	if ((a->set & HSET_ACME_ADD) && (ret = acme_edit(h.acme, sizeof(h.acme), a->acme, true, r)) != 0)
+		return ret;
+	if ((a->set & HSET_ACME_DEL) && (ret = acme_edit(h.acme, sizeof(h.acme), a->acme, false, r)) != 0)
+		return ret;
+	if (a->set & HSET_MX) {
+		snprintf(h.mx, sizeof(h.mx), "%s", a->mx);
+		h.mx_pref = a->mx_pref;
+	}
+	if (a->set & HSET_WILDCARD)
+		h.wildcard = a->wildcard;
+	if (a->set & HSET_OFFLINE)
+		h.state = a->offline ? HOST_OFFLINE : HOST_ACTIVE;
+
+	if (host_same(&old, &h)) {
+		/* A repeated identical update writes nothing at all. */
+		a->nochg = true;
+		r->result = ops_host_json(&old);
+		return 0;
+	}
+	h.updated = wctx_now(w);
+	snprintf(h.src, sizeof(h.src), "%s", a->src);
+	snprintf(h.client, sizeof(h.client), "%s", a->client);
+	if ((ret = db_host_put(db, &h)) != 0 || (ret = publish_host(w, &h, false)) != 0) {
+		if (ret == DDNS_ECNAME)
+			snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
+		return ret;
+	}
+	db_history_t hist;
+	memset(&hist, 0, sizeof(hist));
+	hist.host = h.id;
+	hist.time = h.updated;
+	snprintf(hist.src, sizeof(hist.src), "%s", a->src);
+	snprintf(hist.client, sizeof(hist.client), "%s", a->client);
+	summary(&old, hist.old, sizeof(hist.old));
+	summary(&h, hist.new_, sizeof(hist.new_));
+	snprintf(hist.result, sizeof(hist.result), "good");
+	if ((ret = db_history_add(db, &hist)) != 0)
+		return ret;
+	if (a->actor[0] && (ret = audit(w, a->actor, "host.update", a->fqdn, NULL, NULL)) != 0)
+		return ret;
+	r->changed = true;
+	r->result = ops_host_json(&h);
+	return 0;
+}
+
+int op_host_state(wctx_t *w, wreq_t *r)
+{
+	op_host_state_t *a = r->args;
+	db_host_t old, h;
+	int ret = get_host(w, r, a->fqdn, &old);
+	if (ret != 0)
+		return ret;
+	if (a->suspend == (old.state == HOST_SUSPENDED)) {
+		snprintf(r->msg, sizeof(r->msg), "host %s is %s", a->fqdn,
+		         a->suspend ? "already suspended" : "not suspended");
+		return DDNS_ESTATE;
+	}
+	h = old;
+	h.state = a->suspend ? HOST_SUSPENDED : HOST_ACTIVE;
+	snprintf(h.reason, sizeof(h.reason), "%s", a->suspend ? a->reason : "");
+	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, false)) != 0)
+		return ret;
+	db_history_t hist;
+	memset(&hist, 0, sizeof(hist));
+	hist.host = h.id;
+	hist.time = wctx_now(w);
+	snprintf(hist.src, sizeof(hist.src), "%s", a->actor);
+	summary(&old, hist.old, sizeof(hist.old));
+	summary(&h, hist.new_, sizeof(hist.new_));
+	snprintf(hist.result, sizeof(hist.result), "%s", a->suspend ? "suspended" : "resumed");
+	if ((ret = db_history_add(wctx_db(w), &hist)) != 0)
+		return ret;
+	ret = audit(w, a->actor, a->suspend ? "host.suspend" : "host.resume", a->fqdn, a->reason,
+	            a->evidence);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = ops_host_json(&h);
+	}
+	return ret;
+}
+
+int op_host_del(wctx_t *w, wreq_t *r)
+{
+	op_host_del_t *a = r->args;
+	db_host_t h;
+	int ret = get_host(w, r, a->fqdn, &h);
+	if (ret == 0)
+		ret = delete_host(w, &h);
+	if (ret == 0)
+		ret = audit(w, a->actor, "host.del", a->fqdn, NULL, NULL);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = json_pack("{s:s}", "name", a->fqdn);
+	}
+	return ret;
+}
+
+/* ---- credentials ---- */
+
+int op_token_add(wctx_t *w, wreq_t *r)
+{
+	op_token_add_t *a = r->args;
+	db_host_t h;
+	int ret = get_host(w, r, a->fqdn, &h);
+	if (ret != 0)
+		return ret;
+	db_token_t t;
+	memset(&t, 0, sizeof(t));
+	t.host = h.id;
+	memcpy(t.hash, a->hash, 32);
+	snprintf(t.name, sizeof(t.name), "%s", a->name);
+	t.created = wctx_now(w);
+	if ((ret = db_token_add(wctx_db(w), &t)) != 0)
+		return ret;
+	ret = audit(w, a->actor, "token.add", a->fqdn, NULL, NULL);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = json_pack("{s:s, s:I}", "host", a->fqdn, "id", (json_int_t)t.id);
+	}
+	return ret;
+}
+
+int op_tsig_add(wctx_t *w, wreq_t *r)
+{
+	op_tsig_add_t *a = r->args;
+	db_tsig_t k;
+	memset(&k, 0, sizeof(k));
+	int ret;
+	if (a->fqdn[0]) {
+		db_host_t h;
+		if ((ret = get_host(w, r, a->fqdn, &h)) != 0)
+			return ret;
+		k.host = h.id;
+		snprintf(k.scope, sizeof(k.scope), "host");
+	} else {
+		snprintf(k.scope, sizeof(k.scope), "transfer");
+	}
+	snprintf(k.name, sizeof(k.name), "%s", a->keyname);
+	snprintf(k.algorithm, sizeof(k.algorithm), "%s", a->algorithm);
+	memcpy(k.secret, a->secret, a->secret_len);
+	k.secret_len = a->secret_len;
+	k.created = wctx_now(w);
+	ret = db_tsig_add(wctx_db(w), &k);
+	if (ret == DDNS_EEXIST)
+		snprintf(r->msg, sizeof(r->msg), "TSIG key %s already exists", a->keyname);
+	if (ret == 0)
+		ret = audit(w, a->actor, "tsig.add", a->keyname, a->fqdn[0] ? a->fqdn : "transfers", NULL);
+	if (ret == 0) {
+		r->changed = true;
+		r->result = json_pack("{s:s, s:s, s:s}", "key", k.name, "algorithm", k.algorithm,
+		                      "scope", k.scope);
+	}
+	return ret;
+}
+
+int op_import(wctx_t *w, wreq_t *r)
+{
+	snprintf(r->msg, sizeof(r->msg), "import is not available yet");
+	return -ENOTSUP;
+}

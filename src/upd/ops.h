@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The operations the writer applies: accounts, hosts, tokens, TSIG keys,
+ * suspension, import. Each is a wop_fn taking its argument structure in
+ * wreq_t.args; names arrive already checked and normalised by the caller
+ * (hostname_normalize), secrets already hashed (never in the database or
+ * the audit log in clear). Administrative actions append to the audit
+ * chain; host updates to the host's history. Writer thread only.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/conf.h"
+#include "store/account.h"
+#include "upd/writer.h"
+
+#define OP_ACTOR_MAX 128
+
+typedef struct {
+	char name[64];
+	char email[DB_NAME_MAX];
+	int max_hosts;
+	char pwhash[192];
+	char actor[OP_ACTOR_MAX];
+} op_user_add_t;
+
+typedef struct {
+	char name[64];
+	char actor[OP_ACTOR_MAX];
+} op_user_del_t;
+
+typedef struct {
+	char fqdn[DB_NAME_MAX];          /* normalised */
+	const conf_zone_t *zone;         /* the zone it is in */
+	char user[64];
+	bool has_v4, has_v6;
+	uint8_t v4[4], v6[16];
+	uint32_t ttl;                    /* 0: the zone's default */
+	char actor[OP_ACTOR_MAX];
+} op_host_add_t;
+
+enum op_host_set {
+	HSET_V4 = 1 << 0,       /* set v4 (or clear it when !has_v4) */
+	HSET_V6 = 1 << 1,
+	HSET_TTL = 1 << 2,
+	HSET_TXT = 1 << 3,      /* replace the TXT values at the host */
+	HSET_ACME_ADD = 1 << 4, /* add one _acme-challenge value */
+	HSET_ACME_DEL = 1 << 5, /* remove one _acme-challenge value (or all if empty) */
+	HSET_MX = 1 << 6,
+	HSET_WILDCARD = 1 << 7,
+	HSET_OFFLINE = 1 << 8,  /* set the offline flag to `offline` */
+};
+
+typedef struct {
+	char fqdn[DB_NAME_MAX];
+	unsigned set;                    /* enum op_host_set */
+	bool has_v4, has_v6;
+	uint8_t v4[4], v6[16];
+	uint32_t ttl;
+	char txt[DB_TXT_MAX];            /* JSON array for HSET_TXT */
+	char acme[256];                  /* value for HSET_ACME_ADD/DEL */
+	char mx[DB_NAME_MAX];
+	int mx_pref;
+	bool wildcard;
+	bool offline;
+	int64_t user;                    /* > 0: the host must belong to this user */
+	char src[64];                    /* who sent it: address or tool */
+	char client[128];
+	char actor[OP_ACTOR_MAX];        /* non-empty: also audit it */
+	/* out */
+	bool nochg;                      /* nothing changed; nothing written */
+	int state;                       /* the host's state (abuse: suspended) */
+} op_host_update_t;
+
+typedef struct {
+	char fqdn[DB_NAME_MAX];
+	bool suspend;                    /* true: suspend, false: resume */
+	char reason[DB_TEXT_MAX];
+	char evidence[DB_TEXT_MAX];
+	char actor[OP_ACTOR_MAX];
+} op_host_state_t;
+
+typedef struct {
+	char fqdn[DB_NAME_MAX];
+	char actor[OP_ACTOR_MAX];
+} op_host_del_t;
+
+typedef struct {
+	char fqdn[DB_NAME_MAX];
+	uint8_t hash[32];
+	char name[64];
+	char actor[OP_ACTOR_MAX];
+} op_token_add_t;
+
+typedef struct {
+	char keyname[DB_NAME_MAX];
+	char fqdn[DB_NAME_MAX];          /* "" for a transfer key */
+	char algorithm[32];
+	uint8_t secret[64];
+	size_t secret_len;
+	char actor[OP_ACTOR_MAX];
+} op_tsig_add_t;
+
+int op_user_add(wctx_t *w, wreq_t *r);
+int op_user_del(wctx_t *w, wreq_t *r);
+int op_host_add(wctx_t *w, wreq_t *r);
+int op_host_update(wctx_t *w, wreq_t *r);
+int op_host_state(wctx_t *w, wreq_t *r);
+int op_host_del(wctx_t *w, wreq_t *r);
+int op_token_add(wctx_t *w, wreq_t *r);
+int op_tsig_add(wctx_t *w, wreq_t *r);
+
+/* args: a json_t* produced by ctl's export (see src/ctl/dump.c); only into
+ * a database without users or hosts. */
+int op_import(wctx_t *w, wreq_t *r);
+
+/* The JSON description of a host, as `host show` and the API print it. */
+json_t *ops_host_json(const db_host_t *h);
