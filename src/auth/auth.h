@@ -16,9 +16,6 @@
 
 #include "lib/errors.h"
 
-/* TODO(errors.h): move into enum ddns_err, then delete this define. */
-#define DDNS_EAUTH (-1011) /* authentication failed */
-
 /* Bytes of an encoded password hash, NUL included (crypto_pwhash_STRBYTES). */
 #define AUTH_PWHASH_MAX 128
 /* Accepted password lengths in bytes (not characters). */

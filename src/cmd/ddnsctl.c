@@ -391,6 +391,8 @@ static int build_args(const cmd_t *cmd, int argc, char **argv, json_t *args)
 			json_object_set_new(args, o->key, json_true());
 			continue;
 		}
+		if (o->type != O_LIST && json_object_get(args, o->key) != NULL)
+			return fail("%s given twice", o->name);
 		if (i + 1 >= argc)
 			return fail("%s needs a value", o->name);
 		const char *v = argv[++i];

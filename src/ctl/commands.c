@@ -129,7 +129,7 @@ static int cmd_user_add(ctl_call_t *c)
 	ret = auth_password_hash(pw, strlen(pw), a->pwhash);
 	if (ret != 0) {
 		ctl_job_free(j);
-		return ret == -EINVAL ? bad(c, "a password has %d to %d characters", AUTH_PW_MIN, AUTH_PW_MAX)
+		return ret == -EINVAL ? bad(c, "a password has %d to %d bytes", AUTH_PW_MIN, AUTH_PW_MAX)
 		                      : ret;
 	}
 	c->job = j;

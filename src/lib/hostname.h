@@ -14,9 +14,6 @@
 #include "lib/conf.h"
 #include "lib/errors.h"
 
-/* TODO(errors.h): move into enum ddns_err, then delete this define. */
-#define DDNS_ERESERVED (-1012) /* name is reserved */
-
 /* Longest normalised name (no final dot) and a buffer that holds it. */
 #define HOSTNAME_MAX 253
 #define HOSTNAME_BUF (HOSTNAME_MAX + 1)

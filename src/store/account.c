@@ -360,8 +360,8 @@ static void read_token(sqlite3_stmt *st, db_token_t *t)
 
 int db_token_add(db_t *db, db_token_t *t)
 {
-	static const char sql[] = "INSERT INTO token(host, hash, name, created, expires) "
-	                          "VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char sql[] = "INSERT INTO token(host, hash, name, created, expires, last_used, "
+	                          "revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
@@ -370,6 +370,8 @@ int db_token_add(db_t *db, db_token_t *t)
 	sqlite3_bind_text(st, 3, t->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, t->created);
 	sqlite3_bind_int64(st, 5, t->expires);
+	sqlite3_bind_int64(st, 6, t->last_used);
+	sqlite3_bind_int(st, 7, t->revoked);
 	return step_insert(db, st, &t->id);
 }
 
@@ -478,7 +480,20 @@ int db_history_add(db_t *db, const db_history_t *h)
 	return step_insert(db, st, NULL);
 }
 
-static int history_row(sqlite3_stmt *st, void *ctx)
+int db_history_foreach_all(db_t *db, int (*fn)(const db_history_t *h, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT id, host, time, src, client, old, new, result FROM history "
+	                          "ORDER BY id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	each_t e = { (void *)fn, ctx };
+	int history_row(sqlite3_stmt *, void *);
+	return step_each(st, history_row, &e);
+}
+
+int history_row(sqlite3_stmt *st, void *ctx);
+int history_row(sqlite3_stmt *st, void *ctx)
 {
 	each_t *e = ctx;
 	db_history_t h;

@@ -83,6 +83,7 @@ typedef struct {
 	bool revoked;
 } db_token_t;
 
+/* Adds t with all its fields (last_used and revoked too, for imports). */
 int db_token_add(db_t *db, db_token_t *t);
 /* Finds an unrevoked token by hash; DDNS_ENOENT otherwise. */
 int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out);
@@ -116,6 +117,9 @@ int db_history_add(db_t *db, const db_history_t *h);
 /* Newest first, at most limit rows (0: all). */
 int db_history_foreach(db_t *db, int64_t host, int limit,
                        int (*fn)(const db_history_t *h, void *ctx), void *ctx);
+
+/* Every history row of every host, oldest first (exports). */
+int db_history_foreach_all(db_t *db, int (*fn)(const db_history_t *h, void *ctx), void *ctx);
 
 /* The per-serial journal of record changes (IXFR). */
 int db_journal_add(db_t *db, int64_t zone, uint32_t serial, int64_t time,

@@ -43,11 +43,33 @@ static void row_hash(const db_audit_t *a, const uint8_t prev[AUDIT_HASH_LEN], ui
 	crypto_generichash_final(&s, out, AUDIT_HASH_LEN);
 }
 
+static int audit_insert(db_t *db, const db_audit_t *a)
+{
+	static const char ins[] = "INSERT INTO audit(id, time, actor, action, target, reason, "
+	                          "evidence, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	sqlite3_stmt *st = db_stmt(db, ins);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int64(st, 2, a->time);
+	sqlite3_bind_text(st, 3, a->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->evidence, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, a->prev, AUDIT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, a->hash, AUDIT_HASH_LEN, SQLITE_STATIC);
+	return db_step_done(st);
+}
+
+int db_audit_insert_raw(db_t *db, const db_audit_t *a)
+{
+	return audit_insert(db, a);
+}
+
 int db_audit_append(db_t *db, db_audit_t *a)
 {
 	static const char last[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
-	static const char ins[] = "INSERT INTO audit(id, time, actor, action, target, reason, "
-	                          "evidence, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	sqlite3_stmt *st = db_stmt(db, last);
 	if (st == NULL)
 		return DDNS_EDB;
@@ -63,20 +85,7 @@ int db_audit_append(db_t *db, db_audit_t *a)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return DDNS_EDB;
 	row_hash(a, a->prev, a->hash);
-
-	st = db_stmt(db, ins);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, a->id);
-	sqlite3_bind_int64(st, 2, a->time);
-	sqlite3_bind_text(st, 3, a->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, a->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, a->target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, a->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, a->evidence, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, a->prev, AUDIT_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 9, a->hash, AUDIT_HASH_LEN, SQLITE_STATIC);
-	return db_step_done(st);
+	return audit_insert(db, a);
 }
 
 static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)

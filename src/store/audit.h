@@ -29,6 +29,10 @@ typedef struct {
 /* Appends a row: fills id, prev and hash. Inside the caller's transaction. */
 int db_audit_append(db_t *db, db_audit_t *a);
 
+/* Inserts a row exactly as given (id, prev and hash included): imports
+ * into an empty log, where the chain then verifies as it did before. */
+int db_audit_insert_raw(db_t *db, const db_audit_t *a);
+
 /* Rows in order; fn's non-zero return stops and is returned. */
 int db_audit_foreach(db_t *db, int (*fn)(const db_audit_t *a, void *ctx), void *ctx);
 

@@ -302,6 +302,13 @@ int db_step_done(sqlite3_stmt *st)
 }
 
 int db_begin(db_t *db)    { return db_step_done(db->st[ST_BEGIN]); }
+
+int db_begin_read(db_t *db)
+{
+	static const char sql[] = "BEGIN DEFERRED";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	return st ? db_step_done(st) : DDNS_EDB;
+}
 int db_commit(db_t *db)   { return db_step_done(db->st[ST_COMMIT]); }
 int db_rollback(db_t *db) { return db_step_done(db->st[ST_ROLLBACK]); }
 

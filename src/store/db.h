@@ -36,6 +36,8 @@ void db_close(db_t *db);
 const char *db_errmsg(db_t *db);
 
 int db_begin(db_t *db);
+/* A read transaction: a consistent snapshot without blocking the writer. */
+int db_begin_read(db_t *db);
 int db_commit(db_t *db);
 int db_rollback(db_t *db);
 
