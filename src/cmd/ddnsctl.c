@@ -214,6 +214,14 @@ static void print_status(const json_t *r)
 		       (long long)json_integer_value(json_object_get(z, "serial")));
 }
 
+static void print_imported(const json_t *r)
+{
+	printf("imported %lld zone(s), %lld user(s), %lld host(s)\n",
+	       (long long)json_integer_value(json_object_get(r, "zones")),
+	       (long long)json_integer_value(json_object_get(r, "users")),
+	       (long long)json_integer_value(json_object_get(r, "hosts")));
+}
+
 static void print_json(const json_t *r)
 {
 	char *s = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -340,7 +348,7 @@ static const cmd_t commands[] = {
 	  "show the running server's zones and serials" },
 	{ "export", "> dump.json", "export", NULL, 0, O_NONE, NULL, print_json, false, false,
 	  "print everything as JSON" },
-	{ "import", "< dump.json", "import", NULL, 0, O_NONE, NULL, print_json, false, true,
+	{ "import", "< dump.json", "import", NULL, 0, O_NONE, NULL, print_imported, false, true,
 	  "load a JSON export into an empty server" },
 	{ "zone import", "ZONE MASTERFILE", NULL, NULL, 2, O_NONE, cmd_zone_import, NULL, false, false,
 	  "replace a zone's records with a master file (ddnsd stopped)" },

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "ctl/dump.h"
 #include "ctl/server_int.h"
 #include "lib/errors.h"
 #include "lib/hostname.h"
@@ -540,10 +541,31 @@ static int cmd_status(ctl_call_t *c)
 	return 0;
 }
 
+static int cmd_export(ctl_call_t *c)
+{
+	c->result = dump_export(c->rdb, c->conf, c->err, sizeof(c->err));
+	return c->result ? 0 : DDNS_EDB;
+}
+
+static int cmd_import(ctl_call_t *c)
+{
+	json_t *dump = json_object_get(c->args, "dump");
+	if (!json_is_object(dump))
+		return bad(c, "import needs the export document (ddnsctl import < dump.json)");
+	ctl_job_t *j = ctl_job_new(op_import);
+	if (j == NULL)
+		return -ENOMEM;
+	j->a.import = json_incref(dump);
+	c->job = j;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	ctl_handler_t fn;
 } table[] = {
+	{ "export", cmd_export },
+	{ "import", cmd_import },
 	{ "user.add", cmd_user_add },
 	{ "user.list", cmd_user_list },
 	{ "user.del", cmd_user_del },

@@ -518,8 +518,3 @@ int op_tsig_add(wctx_t *w, wreq_t *r)
 	return ret;
 }
 
-int op_import(wctx_t *w, wreq_t *r)
-{
-	snprintf(r->msg, sizeof(r->msg), "import is not available yet");
-	return -ENOTSUP;
-}

@@ -193,6 +193,20 @@ int wctx_touch_zone(wctx_t *c, int64_t zone_id)
 	return 0;
 }
 
+int wctx_set_serial(wctx_t *c, int64_t zone_id, uint32_t serial)
+{
+	wzone_t *z = zone_by_id(c->w, zone_id, NULL);
+	if (z == NULL)
+		return DDNS_ENOZONE;
+	if (!z->dirty) {
+		z->dirty = true;
+		z->next_serial = z->serial + 1;
+	}
+	if ((int32_t)(serial - z->next_serial) > 0)
+		z->next_serial = serial;
+	return 0;
+}
+
 /* ---- journal ---- */
 
 static int jput(writer_t *w, int which, const uint8_t *owner, size_t olen, const uint8_t *rr,

@@ -86,3 +86,7 @@ int wctx_touch(wctx_t *w, int64_t zone_id, const uint8_t *owner, size_t ownerlen
 
 /* Marks a whole zone to be rebuilt from the database (imports). */
 int wctx_touch_zone(wctx_t *w, int64_t zone_id);
+
+/* Makes serial the zone's next serial when it is ahead of the current one
+ * (imports keep the serial they had); otherwise the next one is as usual. */
+int wctx_set_serial(wctx_t *w, int64_t zone_id, uint32_t serial);
