@@ -580,7 +580,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cmd == NULL) {
-		fail("unknown command '%s'", argv[0]);
+		bool group = false; /* "host frob": name both words */
+		for (size_t i = 0; i < NCOMMANDS && argc > 1; i++)
+			group |= strncmp(commands[i].words, argv[0], strlen(argv[0])) == 0 &&
+			         commands[i].words[strlen(argv[0])] == ' ';
+		if (group)
+			fail("unknown command '%s %s'", argv[0], argv[1]);
+		else
+			fail("unknown command '%s'", argv[0]);
 		usage(stderr);
 		return 1;
 	}

@@ -412,6 +412,12 @@ static int cmd_host_set(ctl_call_t *c)
 		a->mx_pref = (int)pref;
 		a->set |= HSET_MX;
 	}
+	if (ret == 0 && !(a->set & HSET_MX) && json_object_get(c->args, "mx_pref") != NULL) {
+		long pref = 10;
+		ret = opt_int(c, "mx_pref", 0, 65535, &pref, NULL);
+		a->mx_pref = (int)pref;
+		a->set |= HSET_MX_PREF;
+	}
 	json_t *b;
 	if (ret == 0 && (b = json_object_get(c->args, "wildcard")) != NULL) {
 		a->wildcard = json_is_true(b);

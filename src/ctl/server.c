@@ -35,6 +35,7 @@ typedef struct conn {
 	char *out;
 	size_t outlen, outpos;
 	bool busy;                  /* waiting for the writer */
+	bool want_out;              /* EPOLLOUT is registered */
 	bool eof;
 	struct conn *next, *prev;
 } conn_t;
@@ -113,13 +114,21 @@ static conn_t *conn_find(ctl_server_t *s, void *ptr, uint64_t gen)
 	return NULL;
 }
 
+/* Input stays registered all the time (a line that arrives while the
+ * writer has the previous request simply waits in the buffer); output only
+ * while a reply could not be written at once. Changing the interest set
+ * only when it differs saves two epoll_ctl calls per request. */
 static void conn_events(ctl_server_t *s, conn_t *c)
 {
+	bool want_out = c->outpos < c->outlen;
+	if (want_out == c->want_out && !c->eof)
+		return;
 	struct epoll_event ev = { .data.ptr = c };
-	if (c->outpos < c->outlen)
+	if (want_out)
 		ev.events |= EPOLLOUT;
-	else if (!c->busy && !c->eof)
+	if (!c->eof)
 		ev.events |= EPOLLIN;
+	c->want_out = want_out;
 	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -219,40 +228,30 @@ out:
 		conn_queue(c, reply);
 }
 
+static void conn_continue(ctl_server_t *s, conn_t *c);
+
 static int conn_read(ctl_server_t *s, conn_t *c)
 {
-	for (;;) {
-		if (c->inlen + 4096 > c->incap) {
-			size_t cap = c->incap ? c->incap * 2 : 8192;
-			if (cap > CTL_LINE_MAX + 8192)
-				return -1;
-			char *nb = realloc(c->in, cap);
-			if (nb == NULL)
-				return -1;
-			c->in = nb;
-			c->incap = cap;
-		}
-		ssize_t n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen - 1, 0);
-		if (n == 0) {
-			c->eof = true;
-			break;
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
+	if (c->inlen + 4096 > c->incap) {
+		size_t cap = c->incap ? c->incap * 2 : 8192;
+		if (cap > CTL_LINE_MAX + 8192)
+			return -1; /* a line longer than any request may be */
+		char *nb = realloc(c->in, cap);
+		if (nb == NULL)
 			return -1;
-		}
+		c->in = nb;
+		c->incap = cap;
+	}
+	/* One recv per readiness: the socket is level-triggered, and a second
+	 * call would almost always just say EAGAIN. */
+	ssize_t n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen - 1, 0);
+	if (n == 0)
+		c->eof = true;
+	else if (n < 0 && errno != EAGAIN && errno != EINTR)
+		return -1;
+	else if (n > 0)
 		c->inlen += n;
-	}
-	/* One line at a time; the rest waits until the reply is out. */
-	char *nl = memchr(c->in, '\n', c->inlen);
-	if (nl != NULL && !c->busy) {
-		*nl = '\0';
-		handle_line(s, c, c->in);
-		size_t used = (size_t)(nl - c->in) + 1;
-		memmove(c->in, nl + 1, c->inlen - used);
-		c->inlen -= used;
-	}
+	conn_continue(s, c);
 	return 0;
 }
 
@@ -328,6 +327,7 @@ static void *ctl_run(void *arg)
 {
 	ctl_server_t *s = arg;
 	bool stopping = false;
+	pthread_setname_np(pthread_self(), "ddnsd-ctl");
 	for (;;) {
 		if (stopping && s->pending == 0)
 			break;

@@ -9,6 +9,7 @@
  * 100 ms, which costs nothing next to the cap of connections.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -241,6 +242,7 @@ void *tcp_worker_run(void *arg)
 	tcp_worker_t *w = st.w;
 	bool env_ok = false;
 
+	pthread_setname_np(pthread_self(), "ddnsd-tcp");
 	rcu_register_thread();
 	st.resp = malloc(65535);
 	if (st.resp == NULL || query_env_init(&st.env, w->zones, w->qc) != 0) {

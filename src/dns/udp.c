@@ -6,6 +6,7 @@
  * nothing per query.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -84,6 +85,7 @@ void *udp_worker_run(void *arg)
 	int ep = -1;
 	bool env_ok = false;
 
+	pthread_setname_np(pthread_self(), "ddnsd-udp");
 	rcu_register_thread();
 	b = malloc(sizeof(*b));
 	if (b == NULL || query_env_init(&env, w->zones, w->qc) != 0) {

@@ -564,19 +564,17 @@ int db_rollback_savepoint(db_t *db)
 }
 
 int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
-                       const uint16_t *types, size_t n)
+                       uint64_t types)
 {
-	static const char sql[] = "DELETE FROM rr WHERE zone = ?1 AND owner = ?2 AND type = ?3";
+	/* One statement for all the types: they are all below 64 (A, TXT,
+	 * MX, AAAA), so a bit mask selects them. */
+	static const char sql[] = "DELETE FROM rr WHERE zone = ?1 AND owner = ?2 AND type < 64 "
+	                          "AND (?3 >> type) & 1";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, zone);
-		sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, types[i]);
-		int ret = db_step_done(st);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)types);
+	return db_step_done(st);
 }

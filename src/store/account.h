@@ -130,6 +130,7 @@ int db_savepoint(db_t *db);
 int db_release(db_t *db);
 int db_rollback_savepoint(db_t *db);
 
-/* Deletes the records of the given types at one owner (types: n entries). */
+/* Deletes the records at one owner whose types are in the bit mask types
+ * (bit t for type t; only types below 64). */
 int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
-                       const uint16_t *types, size_t n);
+                       uint64_t types);

@@ -31,6 +31,8 @@ int hostrr_owners(const db_host_t *h, hostrr_owner_t out[HOSTRR_OWNERS])
  * character-strings). */
 static int put_txts(db_t *db, const db_host_t *h, const hostrr_owner_t *o, const char *json)
 {
+	if (json[0] == '\0' || strcmp(json, "[]") == 0)
+		return 0;
 	json_t *arr = json_loads(json, 0, NULL);
 	if (arr == NULL || !json_is_array(arr)) {
 		json_decref(arr);
@@ -75,20 +77,47 @@ static int put_addrs(db_t *db, const db_host_t *h, const hostrr_owner_t *o, bool
 	return ret;
 }
 
-int hostrr_write(db_t *db, const db_host_t *h, const conf_zone_t *zc, bool remove)
+#define BIT(t) ((uint64_t)1 << (t))
+
+/* Whether the records a host publishes at owner i could differ between a
+ * and b. */
+static bool owner_differs(const db_host_t *a, const db_host_t *b, int i)
 {
-	static const uint16_t main_types[] = { KNOT_RRTYPE_A, KNOT_RRTYPE_AAAA, KNOT_RRTYPE_TXT,
-	                                       KNOT_RRTYPE_MX };
-	static const uint16_t wc_types[] = { KNOT_RRTYPE_A, KNOT_RRTYPE_AAAA };
-	static const uint16_t acme_types[] = { KNOT_RRTYPE_TXT };
+	bool addrs = a->has_v4 != b->has_v4 || (a->has_v4 && memcmp(a->v4, b->v4, 4) != 0) ||
+	             a->has_v6 != b->has_v6 || (a->has_v6 && memcmp(a->v6, b->v6, 16) != 0);
+	bool common = a->state != b->state || a->ttl != b->ttl;
+	switch (i) {
+	case 0:
+		return common || addrs || strcmp(a->txt, b->txt) != 0 || strcmp(a->mx, b->mx) != 0 ||
+		       a->mx_pref != b->mx_pref;
+	case 1:
+		return a->wildcard != b->wildcard || ((a->wildcard || b->wildcard) && (common || addrs));
+	default:
+		return strcmp(a->acme, b->acme) != 0 || (strcmp(a->acme, "[]") != 0 && common);
+	}
+}
+
+int hostrr_write(db_t *db, const db_host_t *h, const db_host_t *old, const conf_zone_t *zc,
+                 bool remove, unsigned *touched)
+{
+	static const uint64_t types[HOSTRR_OWNERS] = {
+		BIT(KNOT_RRTYPE_A) | BIT(KNOT_RRTYPE_AAAA) | BIT(KNOT_RRTYPE_TXT) | BIT(KNOT_RRTYPE_MX),
+		BIT(KNOT_RRTYPE_A) | BIT(KNOT_RRTYPE_AAAA),
+		BIT(KNOT_RRTYPE_TXT),
+	};
 	hostrr_owner_t o[HOSTRR_OWNERS];
 	int ret = hostrr_owners(h, o);
 	if (ret != 0)
 		return ret;
-	if ((ret = db_rr_delete_types(db, h->zone, o[0].rel, o[0].len, main_types, 4)) != 0 ||
-	    (ret = db_rr_delete_types(db, h->zone, o[1].rel, o[1].len, wc_types, 2)) != 0 ||
-	    (ret = db_rr_delete_types(db, h->zone, o[2].rel, o[2].len, acme_types, 1)) != 0)
-		return ret;
+	unsigned mask = 0;
+	for (int i = 0; i < HOSTRR_OWNERS; i++) {
+		if (old != NULL && !remove && !owner_differs(old, h, i))
+			continue;
+		mask |= 1u << i;
+		if ((ret = db_rr_delete_types(db, h->zone, o[i].rel, o[i].len, types[i])) != 0)
+			return ret;
+	}
+	*touched = mask;
 	if (remove)
 		return 0;
 
@@ -96,28 +125,31 @@ int hostrr_write(db_t *db, const db_host_t *h, const conf_zone_t *zc, bool remov
 		const conf_suspend_t *s = &zc->suspended;
 		if (s->mode != SUSPEND_SINKHOLE)
 			return 0; /* NXDOMAIN: nothing at all */
-		ret = put_addrs(db, h, &o[0], s->has_v4, s->v4, s->has_v6, s->v6);
-		if (ret == 0 && h->wildcard)
+		if (mask & 1)
+			ret = put_addrs(db, h, &o[0], s->has_v4, s->v4, s->has_v6, s->v6);
+		if (ret == 0 && h->wildcard && (mask & 2))
 			ret = put_addrs(db, h, &o[1], s->has_v4, s->v4, s->has_v6, s->v6);
 		return ret;
 	}
 	bool online = h->state == HOST_ACTIVE;
-	ret = put_addrs(db, h, &o[0], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
-	if (ret == 0 && h->wildcard)
-		ret = put_addrs(db, h, &o[1], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
-	if (ret == 0)
-		ret = put_txts(db, h, &o[0], h->txt);
-	if (ret == 0)
-		ret = put_txts(db, h, &o[2], h->acme);
-	if (ret == 0 && h->mx[0] != '\0') {
-		uint8_t rd[2 + NAME_WIRE_MAX];
-		int nl = name_to_wire(h->mx, rd + 2);
-		if (nl < 0)
-			return -EINVAL;
-		rd[0] = (uint8_t)(h->mx_pref >> 8);
-		rd[1] = (uint8_t)h->mx_pref;
-		ret = db_rr_insert(db, h->zone, o[0].rel, o[0].len, KNOT_RRTYPE_MX, h->ttl, rd,
-		                   (size_t)nl + 2);
+	if (mask & 1) {
+		ret = put_addrs(db, h, &o[0], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
+		if (ret == 0)
+			ret = put_txts(db, h, &o[0], h->txt);
+		if (ret == 0 && h->mx[0] != '\0') {
+			uint8_t rd[2 + NAME_WIRE_MAX];
+			int nl = name_to_wire(h->mx, rd + 2);
+			if (nl < 0)
+				return -EINVAL;
+			rd[0] = (uint8_t)(h->mx_pref >> 8);
+			rd[1] = (uint8_t)h->mx_pref;
+			ret = db_rr_insert(db, h->zone, o[0].rel, o[0].len, KNOT_RRTYPE_MX, h->ttl, rd,
+			                   (size_t)nl + 2);
+		}
 	}
+	if (ret == 0 && h->wildcard && (mask & 2))
+		ret = put_addrs(db, h, &o[1], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
+	if (ret == 0 && (mask & 4))
+		ret = put_txts(db, h, &o[2], h->acme);
 	return ret;
 }

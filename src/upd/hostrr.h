@@ -26,9 +26,15 @@ typedef struct {
  * when a derived name would be too long. */
 int hostrr_owners(const db_host_t *h, hostrr_owner_t out[HOSTRR_OWNERS]);
 
-/* Replaces the managed records of h at its owners with what it publishes
- * now. remove: publish nothing (the host is being deleted). */
-int hostrr_write(db_t *db, const db_host_t *h, const conf_zone_t *zc, bool remove);
+/*
+ * Replaces the managed records of h at its owners with what it publishes
+ * now. old: the host as it was (NULL for a new host or a deletion), so that
+ * owners whose records cannot have changed are left alone. remove: publish
+ * nothing (the host is being deleted). *touched gets a bit per owner
+ * (index in hostrr_owners) whose records were rewritten.
+ */
+int hostrr_write(db_t *db, const db_host_t *h, const db_host_t *old, const conf_zone_t *zc,
+                 bool remove, unsigned *touched);
 
 /* Longest host name that leaves room for "_acme-challenge." below it. */
 #define HOSTRR_NAME_MAX (253 - 16)

@@ -38,19 +38,22 @@ static const conf_zone_t *zone_of(wctx_t *w, int64_t zone_id)
 	return NULL;
 }
 
-/* Rewrites h's records and marks its names for publishing. */
-static int publish_host(wctx_t *w, const db_host_t *h, bool remove)
+/* Rewrites h's records (old: as it was, if known) and marks the names
+ * whose records changed for publishing. */
+static int publish_host(wctx_t *w, const db_host_t *h, const db_host_t *old, bool remove)
 {
 	const conf_zone_t *zc = zone_of(w, h->zone);
 	if (zc == NULL)
 		return DDNS_ENOZONE;
-	int ret = hostrr_write(wctx_db(w), h, zc, remove);
+	unsigned touched = 0;
+	int ret = hostrr_write(wctx_db(w), h, old, zc, remove, &touched);
 	if (ret != 0)
 		return ret;
 	hostrr_owner_t o[HOSTRR_OWNERS];
 	hostrr_owners(h, o);
 	for (int i = 0; i < HOSTRR_OWNERS && ret == 0; i++)
-		ret = wctx_touch(w, h->zone, o[i].rel, o[i].len);
+		if (touched & (1u << i))
+			ret = wctx_touch(w, h->zone, o[i].rel, o[i].len);
 	return ret;
 }
 
@@ -164,7 +167,7 @@ static int collect_host(const db_host_t *h, void *ctx)
 
 static int delete_host(wctx_t *w, const db_host_t *h)
 {
-	int ret = publish_host(w, h, true);
+	int ret = publish_host(w, h, NULL, true);
 	if (ret == 0)
 		ret = db_host_del(wctx_db(w), h->id);
 	return ret;
@@ -260,6 +263,12 @@ int op_host_add(wctx_t *w, wreq_t *r)
 	h.created = h.updated = wctx_now(w);
 	snprintf(h.src, sizeof(h.src), "%s", a->actor);
 
+	db_host_t taken;
+	if ((ret = db_host_get(db, a->fqdn, &taken)) != DDNS_ENOENT) {
+		if (ret == 0)
+			snprintf(r->msg, sizeof(r->msg), "host %s already exists", a->fqdn);
+		return ret == 0 ? DDNS_EEXIST : ret;
+	}
 	int existing = 0;
 	if ((ret = db_rr_owner_foreach(db, h.zone, h.owner, h.ownerlen, count_rr, &existing)) != 0)
 		return ret;
@@ -271,7 +280,7 @@ int op_host_add(wctx_t *w, wreq_t *r)
 	if (ret == DDNS_EEXIST)
 		snprintf(r->msg, sizeof(r->msg), "host %s already exists", a->fqdn);
 	if (ret == 0)
-		ret = publish_host(w, &h, false);
+		ret = publish_host(w, &h, NULL, false);
 	if (ret == DDNS_ECNAME)
 		snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
 	if (ret == 0)
@@ -371,6 +380,13 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		snprintf(h.mx, sizeof(h.mx), "%s", a->mx);
 		h.mx_pref = a->mx_pref;
 	}
+	if (a->set & HSET_MX_PREF) {
+		if (h.mx[0] == '\0') {
+			snprintf(r->msg, sizeof(r->msg), "%s has no MX record to give a preference", a->fqdn);
+			return -EINVAL;
+		}
+		h.mx_pref = a->mx_pref;
+	}
 	if (a->set & HSET_WILDCARD)
 		h.wildcard = a->wildcard;
 	if (a->set & HSET_OFFLINE)
@@ -385,7 +401,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 	h.updated = wctx_now(w);
 	snprintf(h.src, sizeof(h.src), "%s", a->src);
 	snprintf(h.client, sizeof(h.client), "%s", a->client);
-	if ((ret = db_host_put(db, &h)) != 0 || (ret = publish_host(w, &h, false)) != 0) {
+	if ((ret = db_host_put(db, &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0) {
 		if (ret == DDNS_ECNAME)
 			snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
 		return ret;
@@ -423,7 +439,7 @@ int op_host_state(wctx_t *w, wreq_t *r)
 	h = old;
 	h.state = a->suspend ? HOST_SUSPENDED : HOST_ACTIVE;
 	snprintf(h.reason, sizeof(h.reason), "%s", a->suspend ? a->reason : "");
-	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, false)) != 0)
+	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0)
 		return ret;
 	db_history_t hist;
 	memset(&hist, 0, sizeof(hist));

@@ -51,6 +51,7 @@ enum op_host_set {
 	HSET_MX = 1 << 6,
 	HSET_WILDCARD = 1 << 7,
 	HSET_OFFLINE = 1 << 8,  /* set the offline flag to `offline` */
+	HSET_MX_PREF = 1 << 9,  /* change only the preference of the MX */
 };
 
 typedef struct {

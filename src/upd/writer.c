@@ -464,6 +464,7 @@ done:
 static void *writer_run(void *arg)
 {
 	writer_t *w = arg;
+	pthread_setname_np(pthread_self(), "ddnsd-writer");
 	rcu_register_thread();
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
