@@ -120,6 +120,13 @@ static conn_t *conn_find(ctl_server_t *s, void *ptr, uint64_t gen)
  * only when it differs saves two epoll_ctl calls per request. */
 static void conn_events(ctl_server_t *s, conn_t *c)
 {
+	if (c->eof && c->busy) {
+		/* The client hung up while the writer has its request: stop
+		 * watching (EPOLLHUP would fire on every wait); the connection
+		 * is closed when the reply comes back. */
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		return;
+	}
 	bool want_out = c->outpos < c->outlen;
 	if (want_out == c->want_out && !c->eof)
 		return;
@@ -302,6 +309,10 @@ static void collect_done(ctl_server_t *s)
 	ssize_t n = read(s->efd, &v, sizeof(v));
 	(void)n;
 	pthread_mutex_lock(&s->mu);
+	if (s->done == NULL) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
 	ctl_job_t *list = s->done;
 	s->done = NULL;
 	pthread_mutex_unlock(&s->mu);
@@ -332,9 +343,13 @@ static void *ctl_run(void *arg)
 		if (stopping && s->pending == 0)
 			break;
 		struct epoll_event evs[32];
-		int n = epoll_wait(s->ep, evs, 32, -1);
+		/* The timeout and the unconditional collect below make a lost
+		 * eventfd wake-up (a failed write) cost a second, not a hang. */
+		int n = epoll_wait(s->ep, evs, 32, s->pending ? 1000 : -1);
 		if (n < 0 && errno != EINTR)
 			break;
+		if (n == 0)
+			collect_done(s);
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			if (p == &s->lfd) {
