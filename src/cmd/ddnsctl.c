@@ -167,7 +167,10 @@ static void print_host_added(const json_t *r) { print_done("added host", r); }
 static void print_host_deleted(const json_t *r) { print_done("deleted host", r); }
 static void print_host_suspended(const json_t *r) { print_done("suspended host", r); }
 static void print_host_resumed(const json_t *r) { print_done("resumed host", r); }
-static void print_host_set(const json_t *r) { print_done("updated host", r); }
+static void print_host_set(const json_t *r)
+{
+	print_done(json_is_true(json_object_get(r, "nochg")) ? "no change to host" : "updated host", r);
+}
 
 static void print_token(const json_t *r)
 {

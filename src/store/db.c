@@ -303,6 +303,14 @@ int db_step_done(sqlite3_stmt *st)
 
 int db_begin(db_t *db)    { return db_step_done(db->st[ST_BEGIN]); }
 
+int db_wal_reset(db_t *db)
+{
+	int log = -1, done = -1;
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	/* TRUNCATE reports log = done = 0 once the WAL is empty. */
+	return rc == SQLITE_OK && log == 0 ? 0 : DDNS_EDB;
+}
+
 int db_begin_read(db_t *db)
 {
 	static const char sql[] = "BEGIN DEFERRED";

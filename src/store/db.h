@@ -35,6 +35,15 @@ void db_close(db_t *db);
 /* The last SQLite error message of db. */
 const char *db_errmsg(db_t *db);
 
+/*
+ * After a COMMIT failed with an I/O error, the frames it wrote may still sit
+ * in the WAL file behind the last committed one, and WAL recovery at the
+ * next start would take them for a committed transaction. This checkpoints
+ * what is committed and truncates the WAL, so they are gone. 0 when done,
+ * DDNS_EDB while the storage still fails (try again later).
+ */
+int db_wal_reset(db_t *db);
+
 int db_begin(db_t *db);
 /* A read transaction: a consistent snapshot without blocking the writer. */
 int db_begin_read(db_t *db);

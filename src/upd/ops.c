@@ -396,6 +396,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		/* A repeated identical update writes nothing at all. */
 		a->nochg = true;
 		r->result = ops_host_json(&old);
+		json_object_set_new(r->result, "nochg", json_true());
 		return 0;
 	}
 	h.updated = wctx_now(w);

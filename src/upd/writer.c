@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ struct writer {
 	zgc_t gc;
 	pend_t *pend;
 	size_t npend, pcap;
+	bool storage_failed;      /* a COMMIT failed; the WAL must be reset first */
 	uint8_t *jbuf[2];         /* journal: removed, added */
 	size_t jlen[2], jcap[2];
 };
@@ -157,6 +159,34 @@ static int pend_add(writer_t *w, size_t zone, const uint8_t *owner, size_t len, 
 	return 0;
 }
 
+/* Two versions of a name serve the same records (or both none). */
+static bool node_same(const node_t *a, const node_t *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	size_t la = sizeof(*a) + a->namelen + a->ntypes * NODE_IDX_SIZE + a->datalen;
+	size_t lb = sizeof(*b) + b->namelen + b->ntypes * NODE_IDX_SIZE + b->datalen;
+	/* children is writer bookkeeping, not content: compare after it. */
+	size_t skip = offsetof(node_t, datalen);
+	return la == lb && memcmp((const uint8_t *)a + skip, (const uint8_t *)b + skip, la - skip) == 0;
+}
+
+/* The version of a name the batch would leave: its last pending one, or
+ * the published one. */
+static const node_t *current_node(writer_t *w, size_t zi, const uint8_t *owner, size_t len,
+                                  bool *pending)
+{
+	for (size_t i = w->npend; i-- > 0;) {
+		pend_t *p = &w->pend[i];
+		if (p->zone == zi && p->len == len && memcmp(p->owner, owner, len) == 0) {
+			*pending = true;
+			return p->node;
+		}
+	}
+	*pending = false;
+	return zone_get((*w->zones)->zones[zi], owner, len);
+}
+
 int wctx_touch(wctx_t *c, int64_t zone_id, const uint8_t *owner, size_t ownerlen)
 {
 	writer_t *w = c->w;
@@ -164,16 +194,26 @@ int wctx_touch(wctx_t *c, int64_t zone_id, const uint8_t *owner, size_t ownerlen
 	wzone_t *z = zone_by_id(w, zone_id, &zi);
 	if (z == NULL)
 		return DDNS_ENOZONE;
-	if (!z->dirty) {
-		z->dirty = true;
-		z->next_serial = z->serial + 1;
-	}
 	if (z->rebuild)
 		return 0;
+	uint32_t next = z->dirty ? z->next_serial : z->serial + 1;
+	uint32_t keep = z->next_serial;
+	z->next_serial = next; /* the apex node below needs it */
 	node_t *node = NULL;
 	int ret = build_node(w, z, owner, ownerlen, &node);
-	if (ret != 0)
+	if (ret != 0) {
+		z->next_serial = keep;
 		return ret;
+	}
+	bool pending;
+	if (node_same(node, current_node(w, zi, owner, ownerlen, &pending))) {
+		/* Nothing served changes (an offline host's new address, say):
+		 * no new version, and no new serial for it. */
+		free(node);
+		z->next_serial = keep;
+		return 0;
+	}
+	z->dirty = true;
 	ret = pend_add(w, zi, owner, ownerlen, node);
 	if (ret != 0)
 		free(node);
@@ -406,10 +446,28 @@ static void fail_batch(writer_t *w, wreq_t *batch, const char *why)
 		w->wz[zi].dirty = w->wz[zi].rebuild = false;
 }
 
+/* Clears the trace of a failed COMMIT before anything else is written;
+ * until that works every batch fails, so nothing is acknowledged that a
+ * restart could lose and nothing refused can reappear after one. */
+static bool storage_ready(writer_t *w)
+{
+	if (!w->storage_failed)
+		return true;
+	if (db_wal_reset(w->db) != 0)
+		return false;
+	w->storage_failed = false;
+	log_info("writer: storage works again");
+	return true;
+}
+
 static void run_batch(writer_t *w, wreq_t *batch)
 {
 	w->ctx.now = (int64_t)time(NULL);
 	char why[256];
+	if (!storage_ready(w)) {
+		fail_batch(w, batch, "storage is failing (I/O error or disk full); retrying");
+		goto done;
+	}
 	if (db_begin(w->db) != 0) {
 		snprintf(why, sizeof(why), "database: %s", db_errmsg(w->db));
 		log_err("writer: cannot begin a transaction: %s", db_errmsg(w->db));
@@ -448,6 +506,8 @@ static void run_batch(writer_t *w, wreq_t *batch)
 		log_err("writer: commit failed, %s", why);
 		db_rollback(w->db);
 		fail_batch(w, batch, why);
+		w->storage_failed = true;
+		storage_ready(w);
 		goto done;
 	}
 	(void)changed;
@@ -468,11 +528,32 @@ static void *writer_run(void *arg)
 	rcu_register_thread();
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (w->head == NULL && !w->stopping)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (w->head == NULL && !w->stopping) {
+			if (!w->storage_failed) {
+				pthread_cond_wait(&w->cv, &w->mu);
+				continue;
+			}
+			/* Retry the WAL reset while idle, so a crash soon after
+			 * the fault clears finds no stale frames. */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 20 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0) {
+				pthread_mutex_unlock(&w->mu);
+				storage_ready(w);
+				pthread_mutex_lock(&w->mu);
+			}
+		}
 		wreq_t *batch = w->head;
 		if (batch == NULL) {
 			pthread_mutex_unlock(&w->mu);
+			if (!storage_ready(w))
+				log_err("writer: stopping while storage fails; changes that were "
+				        "refused may reappear if the disk kept them");
 			break;
 		}
 		/* Take up to BATCH_MAX; the rest waits for the next round. */
