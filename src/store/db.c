@@ -17,7 +17,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -130,6 +130,20 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  removed BLOB NOT NULL,"
 	"  added BLOB NOT NULL,"
 	"  PRIMARY KEY (zone, serial)) WITHOUT ROWID;",
+	/* 2 -> 3: the primary-key columns of rr first. SQLite 3.40's
+	 * integrity_check wrongly reports "NULL value in rr.ttl" when a
+	 * WITHOUT ROWID table has a non-key column between key columns. */
+	"CREATE TABLE rr_new ("
+	"  zone INTEGER NOT NULL REFERENCES zone(id),"
+	"  owner BLOB NOT NULL,"
+	"  type INTEGER NOT NULL,"
+	"  rdata BLOB NOT NULL,"
+	"  ttl INTEGER NOT NULL,"
+	"  PRIMARY KEY (zone, owner, type, rdata)) WITHOUT ROWID;"
+	"INSERT INTO rr_new(zone, owner, type, rdata, ttl) "
+	"  SELECT zone, owner, type, rdata, ttl FROM rr;"
+	"DROP TABLE rr;"
+	"ALTER TABLE rr_new RENAME TO rr;",
 };
 
 #define STMT_CACHE 128
