@@ -18,6 +18,7 @@
 #include "auth/auth.h"
 #include "ctl/server.h"
 #include "dns/server.h"
+#include "http/http.h"
 #include "lib/conf.h"
 #include "lib/errors.h"
 #include "lib/log.h"
@@ -34,6 +35,7 @@ typedef struct {
 	dns_server_t *dns;
 	writer_t *writer;
 	ctl_server_t *ctl;
+	http_server_t *http;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -165,20 +167,25 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.db = NULL; /* the writer owns it now */
-	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0) {
+	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0 ||
+	    http_server_new(d.conf, d.writer, &d.http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
 	if ((ret = writer_start(d.writer)) != 0 || (ret = ctl_server_start(d.ctl)) != 0 ||
+	    (d.http && (ret = http_server_start(d.http)) != 0) ||
 	    (ret = dns_server_start(d.dns)) != 0) {
 		fprintf(stderr, "ddnsd: cannot start threads: %s\n", ddns_strerror(ret));
 		goto out;
 	}
 	char as[80];
-	log_info("ddnsd %s ready: %zu zone(s), %zu names loaded in %.3f s, DNS on %s%s",
+	char hs[80] = "off";
+	if (d.conf->http_listen.n > 0)
+		conf_addr_str(&d.conf->http_listen.v[0], hs, sizeof(hs));
+	log_info("ddnsd %s ready: %zu zone(s), %zu names loaded in %.3f s, DNS on %s%s, HTTP %s",
 	         DDNSD_VERSION, d.zones->count, nodes, elapsed(&t0),
 	         conf_addr_str(&d.conf->dns_listen.v[0], as, sizeof(as)),
-	         d.conf->dns_listen.n > 1 ? " and more" : "");
+	         d.conf->dns_listen.n > 1 ? " and more" : "", hs);
 
 	for (;;) {
 		int sig;
@@ -194,8 +201,10 @@ int main(int argc, char **argv)
 	status = 0;
 out:
 	/* Order: no new requests, finish the queued ones, then stop serving. */
+	http_server_stop(d.http);
 	ctl_server_free(d.ctl);
 	writer_free(d.writer);
+	http_server_free(d.http);
 	dns_server_free(d.dns);
 	/* No reader is left; free the zones directly. */
 	zoneload_free(d.zones);

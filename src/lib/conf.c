@@ -52,6 +52,9 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "tcp-msg-timeout",  T_UINT,  10, 60000, "2000", SRV(tcp_msg_timeout) },
 	{ S_SERVER, "udp-buffer",       T_UINT,  65536, 1U << 30, "8388608", SRV(udp_buffer) },
 	{ S_SERVER, "reserved",         T_NAMES, 0, 0, "", SRV(reserved) },
+	{ S_SERVER, "http-threads",     T_UINT,  1, 64, "2", SRV(http_threads) },
+	{ S_SERVER, "auth-threads",     T_UINT,  1, 64, "2", SRV(auth_threads) },
+	{ S_SERVER, "trusted-proxies",  T_ACL,   0, 0, "", SRV(trusted_proxies) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
@@ -658,6 +661,9 @@ void conf_free(conf_t *c)
 	}
 	free(c->zones);
 	strs_free(&c->reserved);
+	for (size_t j = 0; j < c->trusted_proxies.n; j++)
+		free(c->trusted_proxies.v[j].key);
+	free(c->trusted_proxies.v);
 	free(c->dns_listen.v);
 	free(c->http_listen.v);
 	free(c->database);

@@ -84,6 +84,9 @@ typedef struct {
 	unsigned tcp_msg_timeout;    /* milliseconds to complete a message */
 	unsigned udp_buffer;         /* socket buffer bytes */
 	conf_strs_t reserved;        /* host labels refused beside the built-in list */
+	unsigned http_threads;       /* HTTP event-loop threads */
+	unsigned auth_threads;       /* threads that verify passwords (argon2id) */
+	conf_acl_t trusted_proxies;  /* peers whose X-Forwarded-For is believed */
 	unsigned default_max_hosts;  /* host quota of a new user */
 	conf_zone_t *zones;
 	size_t zone_count;

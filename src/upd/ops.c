@@ -350,7 +350,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 	int ret = get_host(w, r, a->fqdn, &old);
 	if (ret != 0)
 		return ret;
-	if (a->user > 0 && old.user != a->user) {
+	if (a->user != 0 && old.user != a->user) {
 		snprintf(r->msg, sizeof(r->msg), "no host %s", a->fqdn);
 		return DDNS_ENOENT;
 	}

@@ -66,7 +66,8 @@ typedef struct {
 	int mx_pref;
 	bool wildcard;
 	bool offline;
-	int64_t user;                    /* > 0: the host must belong to this user */
+	int64_t user;                    /* != 0: the host must belong to this user
+	                                    (-1: to nobody, i.e. refuse) */
 	char src[64];                    /* who sent it: address or tool */
 	char client[128];
 	char actor[OP_ACTOR_MAX];        /* non-empty: also audit it */

@@ -72,6 +72,8 @@ struct writer {
 	size_t jlen[2], jcap[2];
 };
 
+static void pend_drop(writer_t *w, size_t from);
+
 db_t *wctx_db(wctx_t *c) { return c->w->db; }
 const conf_t *wctx_conf(wctx_t *c) { return c->w->conf; }
 int64_t wctx_now(wctx_t *c) { return c->now; }
@@ -245,6 +247,22 @@ int wctx_set_serial(wctx_t *c, int64_t zone_id, uint32_t serial)
 	if ((int32_t)(serial - z->next_serial) > 0)
 		z->next_serial = serial;
 	return 0;
+}
+
+int wctx_run(wctx_t *c, wreq_t *sub)
+{
+	writer_t *w = c->w;
+	size_t mark = w->npend;
+	if (db_savepoint(w->db) != 0)
+		return DDNS_EDB;
+	sub->status = sub->op(c, sub);
+	if (sub->status != 0) {
+		db_rollback_savepoint(w->db);
+		pend_drop(w, mark);
+	} else {
+		db_release(w->db);
+	}
+	return sub->status;
 }
 
 /* ---- journal ---- */

@@ -87,6 +87,11 @@ int wctx_touch(wctx_t *w, int64_t zone_id, const uint8_t *owner, size_t ownerlen
 /* Marks a whole zone to be rebuilt from the database (imports). */
 int wctx_touch_zone(wctx_t *w, int64_t zone_id);
 
+/* Runs the operation sub inside a nested savepoint: if it fails, its SQL
+ * and the names it touched are undone, and the caller's request goes on.
+ * Returns sub's status. */
+int wctx_run(wctx_t *w, wreq_t *sub);
+
 /* Makes serial the zone's next serial when it is ahead of the current one
  * (imports keep the serial they had); otherwise the next one is as usual. */
 int wctx_set_serial(wctx_t *w, int64_t zone_id, uint32_t serial);

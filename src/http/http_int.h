@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Shared by the files of src/http only. */
+#pragma once
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "auth/cache.h"
+#include "http/http.h"
+#include "upd/httpop.h"
+
+typedef struct http_thread http_thread_t;
+typedef struct http_job http_job_t;
+typedef struct authpool authpool_t;
+
+struct http_server {
+	const conf_t *conf;
+	writer_t *writer;
+	h2o_globalconf_t h2o;
+	unsigned nthreads;
+	http_thread_t *threads;
+	authpool_t *auth;
+	authcache_t *cache;
+	authcache_gate_t gate;
+	atomic_bool stopping;
+};
+
+struct http_thread {
+	http_server_t *srv;
+	unsigned index;
+	pthread_t thread;
+	bool started;
+	h2o_context_t ctx;
+	h2o_accept_ctx_t accept;
+	h2o_multithread_receiver_t done;   /* results from the writer and auth threads */
+	int *fds;                           /* listening sockets of this thread */
+	size_t nfds;
+	h2o_socket_t **listeners;
+	bool stop;
+};
+
+/* What an update request is waiting for. */
+enum job_stage { JOB_AUTH, JOB_WRITE };
+
+enum dialect { DIALECT_DYNDNS2, DIALECT_DUCKDNS };
+
+/* One asynchronous request. Allocated with malloc: it may outlive the h2o
+ * request (a client that hangs up) until the writer hands it back. */
+struct http_job {
+	h2o_multithread_message_t msg;      /* link for the receiver: first */
+	http_thread_t *thread;
+	h2o_req_t *req;                     /* NULL once the request is gone */
+	void **link;                        /* pool-owned pointer back to us */
+	enum job_stage stage;
+	enum dialect dialect;
+	bool verbose;
+	/* authentication */
+	char user[256];                     /* the name given */
+	char secret[1100];                  /* the password or token given */
+	size_t secret_len;
+	int auth_result;                    /* 0 ok, DDNS_EAUTH, -EBUSY, ... */
+	/* the change */
+	wreq_t wreq;
+	hup_t hup;
+	http_job_t *next;                   /* auth queue link */
+};
+
+/* Sends the reply of a finished job (loop thread). */
+void update_finish(http_job_t *job);
+
+/* Called on the loop thread when authentication of job is done. */
+void update_authenticated(http_job_t *job);
+
+/* Queues job for a slow verification; the result comes back to its loop. */
+int authpool_submit(authpool_t *p, http_job_t *job);
+int authpool_new(const conf_t *conf, authcache_t *cache, authcache_gate_t *gate,
+                 authpool_t **out, char *err, size_t errlen);
+void authpool_free(authpool_t *p);
+
+/* Posts job back to its loop (any thread). */
+void http_job_post(http_job_t *job);
+
+/* Handlers. */
+int update_on_nic(h2o_handler_t *self, h2o_req_t *req);
+int update_on_duck(h2o_handler_t *self, h2o_req_t *req);
+int update_on_checkip(h2o_handler_t *self, h2o_req_t *req);
+
+/* The server of a request's loop. */
+http_thread_t *http_thread_of(h2o_req_t *req);
+
+/* The address the request came from (trusted proxies' X-Forwarded-For
+ * honoured), as text. */
+void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family);
+
+/* Sends a text/plain reply. */
+void http_reply(h2o_req_t *req, int status, const char *reason, const char *body, size_t len);

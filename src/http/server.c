@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * HTTP threads and listeners; see http.h. Each thread runs its own h2o
+ * context on its own loop with its own listening sockets (SO_REUSEPORT), so
+ * the kernel spreads connections and threads share nothing on the request
+ * path but the writer queue and the verification cache.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/http_int.h"
+#include "lib/errors.h"
+#include "lib/log.h"
+
+#define HTTP_MAX_BODY (64 * 1024)
+
+http_thread_t *http_thread_of(h2o_req_t *req)
+{
+	return H2O_STRUCT_FROM_MEMBER(http_thread_t, ctx, req->conn->ctx);
+}
+
+void http_reply(h2o_req_t *req, int status, const char *reason, const char *body, size_t len)
+{
+	req->res.status = status;
+	req->res.reason = reason;
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+	               H2O_STRLIT("text/plain; charset=utf-8"));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	               H2O_STRLIT("no-store"));
+	h2o_send_inline(req, body, len);
+}
+
+static bool acl_match(const conf_acl_t *acl, const struct sockaddr *sa)
+{
+	for (size_t i = 0; i < acl->n; i++) {
+		const conf_acl_entry_t *e = &acl->v[i];
+		if (e->is_key || e->net.ss_family != sa->sa_family)
+			continue;
+		const uint8_t *a, *n;
+		unsigned bits;
+		if (sa->sa_family == AF_INET) {
+			a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+			n = (const uint8_t *)&((const struct sockaddr_in *)&e->net)->sin_addr;
+			bits = 32;
+		} else {
+			a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+			n = (const uint8_t *)&((const struct sockaddr_in6 *)&e->net)->sin6_addr;
+			bits = 128;
+		}
+		unsigned p = e->prefix < bits ? e->prefix : bits;
+		unsigned full = p / 8, rest = p % 8;
+		if (memcmp(a, n, full) != 0)
+			continue;
+		if (rest && ((a[full] ^ n[full]) & (0xff << (8 - rest))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+	*family = 0;
+	buf[0] = '\0';
+	if (sl == 0)
+		return;
+	struct sockaddr *sa = (struct sockaddr *)&ss;
+	/* A v4-mapped v6 peer is a v4 client. */
+	struct sockaddr_in v4;
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)sa)->sin6_addr)) {
+		memset(&v4, 0, sizeof(v4));
+		v4.sin_family = AF_INET;
+		memcpy(&v4.sin_addr, ((struct sockaddr_in6 *)sa)->sin6_addr.s6_addr + 12, 4);
+		sa = (struct sockaddr *)&v4;
+	}
+	http_thread_t *t = http_thread_of(req);
+	if (t->srv->conf->trusted_proxies.n > 0 && acl_match(&t->srv->conf->trusted_proxies, sa)) {
+		/* The client is the last address the proxy appended. */
+		ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-for"), -1);
+		if (i >= 0) {
+			h2o_iovec_t v = req->headers.entries[i].value;
+			const char *end = v.base + v.len, *start = end;
+			while (start > v.base && start[-1] != ',')
+				start--;
+			while (start < end && *start == ' ')
+				start++;
+			char tmp[INET6_ADDRSTRLEN + 1];
+			size_t n = (size_t)(end - start);
+			uint8_t bin[16];
+			if (n < sizeof(tmp)) {
+				memcpy(tmp, start, n);
+				tmp[n] = '\0';
+				if (inet_pton(AF_INET, tmp, bin) == 1 || inet_pton(AF_INET6, tmp, bin) == 1) {
+					*family = strchr(tmp, ':') ? AF_INET6 : AF_INET;
+					snprintf(buf, len, "%s", tmp);
+					return;
+				}
+			}
+		}
+	}
+	*family = sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf, len);
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf, len);
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+	if (err != NULL)
+		return;
+	http_thread_t *t = listener->data;
+	h2o_socket_t *sock;
+	/* Several at once: under a burst one wake-up takes many. */
+	for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+		h2o_accept(&t->accept, sock);
+}
+
+static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
+{
+	while (!h2o_linklist_is_empty(messages)) {
+		http_job_t *job = H2O_STRUCT_FROM_MEMBER(http_job_t, msg.link, messages->next);
+		h2o_linklist_unlink(&job->msg.link);
+		if (job->req == NULL) {
+			/* The client went away; nothing to answer. */
+			json_decref(job->wreq.result);
+			free(job);
+			continue;
+		}
+		if (job->stage == JOB_AUTH)
+			update_authenticated(job);
+		else
+			update_finish(job);
+	}
+}
+
+void http_job_post(http_job_t *job)
+{
+	h2o_multithread_send_message(&job->thread->done, &job->msg);
+}
+
+static void *thread_run(void *arg)
+{
+	http_thread_t *t = arg;
+	pthread_setname_np(pthread_self(), "ddnsd-http");
+	h2o_context_init(&t->ctx, h2o_evloop_create(), &t->srv->h2o);
+	h2o_multithread_register_receiver(t->ctx.queue, &t->done, on_done);
+	t->accept.ctx = &t->ctx;
+	t->accept.hosts = t->srv->h2o.hosts;
+	t->listeners = calloc(t->nfds, sizeof(*t->listeners));
+	for (size_t i = 0; t->listeners && i < t->nfds; i++) {
+		t->listeners[i] = h2o_evloop_socket_create(t->ctx.loop, t->fds[i], H2O_SOCKET_FLAG_DONT_READ);
+		t->listeners[i]->data = t;
+		h2o_socket_read_start(t->listeners[i], on_accept);
+		t->fds[i] = -1; /* the h2o socket owns it now */
+	}
+	while (!atomic_load(&t->srv->stopping))
+		h2o_evloop_run(t->ctx.loop, 200);
+	/* Stop taking connections, then let requests in flight finish. */
+	for (size_t i = 0; t->listeners && i < t->nfds; i++) {
+		h2o_socket_read_stop(t->listeners[i]);
+		h2o_socket_close(t->listeners[i]);
+	}
+	free(t->listeners);
+	for (int i = 0; i < 10; i++)
+		h2o_evloop_run(t->ctx.loop, 10);
+	return NULL;
+}
+
+static int listen_socket(const conf_addr_t *a, char *err, size_t errlen)
+{
+	char as[80];
+	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0)
+		goto fail;
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 1024) != 0)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "cannot listen on %s (HTTP): %s", conf_addr_str(a, as, sizeof(as)),
+	         errno == EADDRINUSE ? "address already in use" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static h2o_pathconf_t *route(http_server_t *s, h2o_hostconf_t *host, const char *path,
+                             int (*fn)(h2o_handler_t *, h2o_req_t *))
+{
+	h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+	h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+	h->on_req = fn;
+	return pc;
+}
+
+int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, char *err,
+                    size_t errlen)
+{
+	*out = NULL;
+	if (conf->http_listen.n == 0)
+		return 0;
+	http_server_t *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->conf = conf;
+	s->writer = writer;
+	s->nthreads = conf->http_threads;
+	int ret = -ENOMEM;
+	s->threads = calloc(s->nthreads, sizeof(*s->threads));
+	if (s->threads == NULL)
+		goto fail;
+
+	/* A busy port must fail start-up: probe without SO_REUSEPORT, which a
+	 * listener of another process would otherwise let us share. */
+	for (size_t j = 0; j < conf->http_listen.n; j++) {
+		const conf_addr_t *a = &conf->http_listen.v[j];
+		int probe = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+		if (a->ss.ss_family == AF_INET6)
+			setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (probe < 0 || bind(probe, (const struct sockaddr *)&a->ss, a->len) != 0) {
+			char as[80];
+			snprintf(err, errlen, "cannot listen on %s (HTTP): %s",
+			         conf_addr_str(a, as, sizeof(as)),
+			         errno == EADDRINUSE ? "address already in use" : strerror(errno));
+			if (probe >= 0)
+				close(probe);
+			ret = DDNS_ECONF;
+			goto fail;
+		}
+		close(probe);
+	}
+	for (unsigned i = 0; i < s->nthreads; i++) {
+		http_thread_t *t = &s->threads[i];
+		t->srv = s;
+		t->index = i;
+		t->fds = calloc(conf->http_listen.n, sizeof(int));
+		if (t->fds == NULL)
+			goto fail;
+		for (size_t j = 0; j < conf->http_listen.n; j++) {
+			t->fds[j] = listen_socket(&conf->http_listen.v[j], err, errlen);
+			t->nfds = j + 1;
+			if (t->fds[j] < 0) {
+				ret = DDNS_ECONF;
+				goto fail;
+			}
+		}
+	}
+
+	if ((ret = authcache_new(65536, 3600, &s->cache)) != 0 ||
+	    (ret = authcache_gate_init(&s->gate, conf->auth_threads)) != 0 ||
+	    (ret = authpool_new(conf, s->cache, &s->gate, &s->auth, err, errlen)) != 0)
+		goto fail;
+
+	h2o_config_init(&s->h2o);
+	s->h2o.max_request_entity_size = HTTP_MAX_BODY;
+	h2o_hostconf_t *host = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")),
+	                                                65535);
+	route(s, host, "/nic/update", update_on_nic);
+	route(s, host, "/v3/update", update_on_nic);
+	route(s, host, "/update", update_on_duck);
+	route(s, host, "/checkip", update_on_checkip);
+	*out = s;
+	return 0;
+fail:
+	http_server_free(s);
+	return ret;
+}
+
+int http_server_start(http_server_t *s)
+{
+	for (unsigned i = 0; i < s->nthreads; i++) {
+		int ret = pthread_create(&s->threads[i].thread, NULL, thread_run, &s->threads[i]);
+		if (ret != 0)
+			return -ret;
+		s->threads[i].started = true;
+	}
+	return 0;
+}
+
+void http_server_stop(http_server_t *s)
+{
+	if (s == NULL)
+		return;
+	atomic_store(&s->stopping, true);
+	for (unsigned i = 0; i < s->nthreads; i++) {
+		if (s->threads[i].started)
+			pthread_join(s->threads[i].thread, NULL);
+		s->threads[i].started = false;
+	}
+}
+
+void http_server_free(http_server_t *s)
+{
+	if (s == NULL)
+		return;
+	http_server_stop(s);
+	for (unsigned i = 0; s->threads && i < s->nthreads; i++) {
+		for (size_t j = 0; j < s->threads[i].nfds; j++)
+			if (s->threads[i].fds[j] >= 0)
+				close(s->threads[i].fds[j]);
+		free(s->threads[i].fds);
+	}
+	authpool_free(s->auth);
+	authcache_free(s->cache);
+	free(s->threads);
+	free(s);
+}

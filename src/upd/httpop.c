@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* HTTP updates in the writer; see httpop.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/errors.h"
+#include "upd/httpop.h"
+#include "upd/ops.h"
+
+int op_http_update(wctx_t *w, wreq_t *r)
+{
+	hup_t *a = r->args;
+	int64_t user = 0;
+	char token_host[DB_NAME_MAX] = "";
+	if (a->by_token) {
+		db_token_t t;
+		db_host_t th;
+		int ret = db_token_find(wctx_db(w), a->token_hash, &t);
+		if (ret == 0)
+			ret = db_host_get_id(wctx_db(w), t.host, &th);
+		if (ret != 0 && ret != DDNS_ENOENT)
+			return ret;
+		if (ret == DDNS_ENOENT) {
+			for (size_t i = 0; i < a->nhosts; i++)
+				if (a->hosts[i].code == HUP_PENDING)
+					a->hosts[i].code = HUP_BADAUTH;
+			return 0;
+		}
+		snprintf(token_host, sizeof(token_host), "%s", th.name);
+	} else {
+		db_user_t u;
+		int ret = db_user_get(wctx_db(w), a->principal, &u);
+		if (ret != 0 && ret != DDNS_ENOENT)
+			return ret;
+		user = ret == 0 ? u.id : -1; /* an unknown user owns nothing */
+	}
+	for (size_t i = 0; i < a->nhosts; i++) {
+		hup_host_t *h = &a->hosts[i];
+		if (h->code != HUP_PENDING)
+			continue;
+		if (a->by_token && strcmp(h->name, token_host) != 0) {
+			/* A host token updates its own host only. */
+			h->code = HUP_NOHOST;
+			continue;
+		}
+		op_host_update_t u;
+		memset(&u, 0, sizeof(u));
+		snprintf(u.fqdn, sizeof(u.fqdn), "%s", h->name);
+		u.set = a->set;
+		u.has_v4 = a->has_v4;
+		u.has_v6 = a->has_v6;
+		memcpy(u.v4, a->v4, 4);
+		memcpy(u.v6, a->v6, 16);
+		u.offline = a->offline;
+		u.wildcard = a->wildcard;
+		snprintf(u.acme, sizeof(u.acme), "%s", a->acme);
+		snprintf(u.mx, sizeof(u.mx), "%s", a->mx);
+		u.mx_pref = a->mx_pref;
+		u.user = a->by_token ? 0 : (user > 0 ? user : -1);
+		snprintf(u.src, sizeof(u.src), "%s", a->src);
+		snprintf(u.client, sizeof(u.client), "%s", a->client);
+		wreq_t sub = { .op = op_host_update, .args = &u };
+		int ret = wctx_run(w, &sub);
+		json_decref(sub.result);
+		snprintf(h->why, sizeof(h->why), "%s", sub.msg);
+		switch (ret) {
+		case 0:
+			h->code = u.nochg ? HUP_NOCHG : HUP_GOOD;
+			r->changed |= !u.nochg;
+			break;
+		case DDNS_ENOENT:
+			h->code = HUP_NOHOST;
+			break;
+		case DDNS_ESUSPENDED:
+			h->code = HUP_ABUSE;
+			break;
+		case DDNS_EDB:
+			return ret; /* the whole request fails: nothing half-done */
+		default:
+			h->code = HUP_DNSERR;
+			break;
+		}
+	}
+	return 0;
+}
