@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "auth/cache.h"
+#include "http/limit.h"
 #include "http/http.h"
 #include "upd/httpop.h"
 
@@ -25,6 +26,8 @@ struct http_server {
 	authpool_t *auth;
 	authcache_t *cache;
 	authcache_gate_t gate;
+	limiter_t *fail_ip;                 /* failed logins per client address */
+	limiter_t *fail_user;               /* failed logins per account */
 	atomic_bool stopping;
 };
 
@@ -62,6 +65,8 @@ struct http_job {
 	char secret[1100];                  /* the password or token given */
 	size_t secret_len;
 	int auth_result;                    /* 0 ok, DDNS_EAUTH, -EBUSY, ... */
+	uint8_t ipkey[16];                  /* client address (v6: its /64) */
+	size_t ipkeylen;
 	/* the change */
 	wreq_t wreq;
 	hup_t hup;

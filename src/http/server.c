@@ -259,13 +259,20 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 		}
 	}
 
-	if ((ret = authcache_new(65536, 3600, &s->cache)) != 0 ||
+	/* Failed logins: 30 at once then one per 10 s from an address (its /64
+	 * for IPv6); 10 at once then one per 30 s against one account. A
+	 * password in the verification cache passes regardless, so an attack
+	 * on an account does not lock its owner's router out. */
+	if ((ret = limiter_new(65536, 0.1, 30, &s->fail_ip)) != 0 ||
+	    (ret = limiter_new(65536, 1.0 / 30, 10, &s->fail_user)) != 0 ||
+	    (ret = authcache_new(65536, 3600, &s->cache)) != 0 ||
 	    (ret = authcache_gate_init(&s->gate, conf->auth_threads)) != 0 ||
 	    (ret = authpool_new(conf, s->cache, &s->gate, &s->auth, err, errlen)) != 0)
 		goto fail;
 
 	h2o_config_init(&s->h2o);
 	s->h2o.max_request_entity_size = HTTP_MAX_BODY;
+	s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("ddnsd"));
 	h2o_hostconf_t *host = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")),
 	                                                65535);
 	route(s, host, "/nic/update", update_on_nic);
@@ -315,6 +322,8 @@ void http_server_free(http_server_t *s)
 	}
 	authpool_free(s->auth);
 	authcache_free(s->cache);
+	limiter_free(s->fail_ip);
+	limiter_free(s->fail_user);
 	free(s->threads);
 	free(s);
 }

@@ -236,12 +236,39 @@ static uint64_t mono(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+static double mono_f(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Throttled: 503, Retry-After, "911" (DynDNS2) or "KO" (DuckDNS). */
+static void throttle(http_job_t *job)
+{
+	reply_all(job, 503, "Service Unavailable", job->dialect == DIALECT_DUCKDNS ? "KO" : "911");
+}
+
+static void charge_failure(http_job_t *job, bool account)
+{
+	http_server_t *s = job->thread->srv;
+	double now = mono_f();
+	limiter_charge(s->fail_ip, job->ipkey, job->ipkeylen, now);
+	if (account)
+		limiter_charge(s->fail_user, job->user, strlen(job->user), now);
+}
+
 /* Authenticates job and sends it on: to the writer (token, or a cached
  * password), or to the auth threads. */
 static void authenticate(http_job_t *job)
 {
 	http_server_t *s = job->thread->srv;
+	double now = mono_f();
 	if (job->hup.by_token) {
+		if (!limiter_allow(s->fail_ip, job->ipkey, job->ipkeylen, now)) {
+			throttle(job);
+			return;
+		}
 		submit(job);
 		return;
 	}
@@ -250,6 +277,12 @@ static void authenticate(http_job_t *job)
 	if (authcache_check(s->cache, principal, job->secret, job->secret_len, 0, mono())) {
 		snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
 		submit(job);
+		return;
+	}
+	/* Buckets before any hashing: a refused guess costs microseconds. */
+	if (!limiter_allow(s->fail_ip, job->ipkey, job->ipkeylen, now) ||
+	    !limiter_allow(s->fail_user, job->user, strlen(job->user), now)) {
+		throttle(job);
 		return;
 	}
 	job->stage = JOB_AUTH;
@@ -264,6 +297,7 @@ void update_authenticated(http_job_t *job)
 		return;
 	}
 	if (job->auth_result != 0) {
+		charge_failure(job, true);
 		reply_all(job, 200, "OK", job->dialect == DIALECT_DUCKDNS ? "KO" : "badauth");
 		return;
 	}
@@ -306,6 +340,12 @@ void update_finish(http_job_t *job)
 	hup_t *h = &job->hup;
 	char body[HUP_MAX_HOSTS * 96 + 128], addrs[INET6_ADDRSTRLEN * 2 + 2];
 	size_t n = 0;
+	for (size_t i = 0; i < h->nhosts; i++) {
+		if (h->hosts[i].code == HUP_BADAUTH) {
+			charge_failure(job, false);
+			break;
+		}
+	}
 	addrs_text(h, addrs, sizeof(addrs));
 	if (job->dialect == DIALECT_DUCKDNS) {
 		bool ok = true, updated = false;
@@ -421,10 +461,16 @@ static bool add_hosts(http_job_t *job, const char *list)
 	return true;
 }
 
-static void client_info(h2o_req_t *req, hup_t *h)
+static void client_info(h2o_req_t *req, http_job_t *job)
 {
+	hup_t *h = &job->hup;
 	int family;
 	http_client_addr(req, h->src, sizeof(h->src), &family);
+	if (family == AF_INET6 && inet_pton(AF_INET6, h->src, job->ipkey) == 1) {
+		job->ipkeylen = 8; /* one subscriber usually has a whole /64 */
+	} else if (family == AF_INET && inet_pton(AF_INET, h->src, job->ipkey) == 1) {
+		job->ipkeylen = 4;
+	}
 	const char *ua = header(req, H2O_TOKEN_USER_AGENT);
 	snprintf(h->client, sizeof(h->client), "%s", ua ? ua : "");
 }
@@ -444,7 +490,7 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
 	params_t p;
 	parse_query(req, &p);
 	hup_t *h = &job->hup;
-	client_info(req, h);
+	client_info(req, job);
 	if (p.bad) {
 		reply_all(job, 400, "Bad Request", "notfqdn");
 		return 0;
@@ -514,7 +560,7 @@ int update_on_duck(h2o_handler_t *self, h2o_req_t *req)
 	params_t p;
 	parse_query(req, &p);
 	hup_t *h = &job->hup;
-	client_info(req, h);
+	client_info(req, job);
 	if (p.bad) {
 		reply_all(job, 400, "Bad Request", "KO");
 		return 0;
