@@ -33,6 +33,9 @@ void http_reply(h2o_req_t *req, int status, const char *reason, const char *body
 	               H2O_STRLIT("text/plain; charset=utf-8"));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               H2O_STRLIT("no-store"));
+	/* A length, not chunks: ddclient 3.10 speaks HTTP/1.1 but cannot
+	 * read a chunked body. */
+	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
 }
 

@@ -376,17 +376,41 @@ void update_finish(http_job_t *job)
 	reply_and_free(job, 200, "OK", body);
 }
 
-/* Reads one address (v4 or v6) into the job. false: not an address. */
+/* Addresses no host can be reached at: unspecified, broadcast,
+ * multicast, reserved. (Private and loopback ones are allowed: people
+ * name machines on their own network too.) */
+static bool usable_v4(const uint8_t *a)
+{
+	return a[0] != 0 && a[0] < 224;
+}
+
+static bool usable_v6(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
+}
+
+/* Reads one address into the job: one per family, usable, and an IPv4
+ * address written as v4-mapped IPv6 counts as IPv4. false: refuse it. */
 static bool take_addr(hup_t *h, const char *s)
 {
 	uint8_t buf[16];
+	if (inet_pton(AF_INET6, s, buf) == 1 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)buf)) {
+		memmove(buf, buf + 12, 4);
+		goto v4;
+	}
 	if (inet_pton(AF_INET, s, buf) == 1) {
+v4:
+		if ((h->set & HSET_V4) || !usable_v4(buf))
+			return false;
 		h->has_v4 = true;
 		memcpy(h->v4, buf, 4);
 		h->set |= HSET_V4;
 		return true;
 	}
 	if (inet_pton(AF_INET6, s, buf) == 1) {
+		if ((h->set & HSET_V6) || !usable_v6(buf))
+			return false;
 		h->has_v6 = true;
 		memcpy(h->v6, buf, 16);
 		h->set |= HSET_V6;
@@ -395,9 +419,10 @@ static bool take_addr(hup_t *h, const char *s)
 	return false;
 }
 
-/* myip=A[,B], myipv4=, myipv6=, myip6=; none: the connection's address. */
+/* myip=A[,B], myipv4=, myipv6=, myip6=; none: the connection's address,
+ * unless detect is false (offline=YES needs no address). */
 static bool addresses(h2o_req_t *req, const params_t *p, hup_t *h, const char *ip_key,
-                      const char *ip6_key)
+                      const char *ip6_key, bool detect)
 {
 	const char *myip = param(p, ip_key);
 	bool any = false;
@@ -422,7 +447,7 @@ static bool addresses(h2o_req_t *req, const params_t *p, hup_t *h, const char *i
 			return false;
 		any = true;
 	}
-	if (!any) {
+	if (!any && detect) {
 		char a[INET6_ADDRSTRLEN];
 		int family;
 		http_client_addr(req, a, sizeof(a), &family);
@@ -507,8 +532,11 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
 	char fqdn[DB_NAME_MAX], why[HOSTNAME_WHY_MAX];
 	if (job->secret_len == AUTH_TOKEN_TEXT_LEN &&
 	    hostname_normalize(job->user, fqdn, sizeof(fqdn), why, sizeof(why)) == 0 &&
-	    strchr(fqdn, '.') != NULL && auth_token_hash(job->secret, h->token_hash) == 0)
+	    strchr(fqdn, '.') != NULL && auth_token_hash(job->secret, h->token_hash) == 0) {
 		h->by_token = true;
+		/* The user name must be the token's own host. */
+		snprintf(h->principal, sizeof(h->principal), "%s", fqdn);
+	}
 	const char *hostnames = param(&p, "hostname");
 	if (hostnames == NULL || *hostnames == '\0') {
 		if (!h->by_token) {
@@ -522,14 +550,14 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
 		reply_all(job, 200, "OK", "numhost");
 		return 0;
 	}
-	if (!addresses(req, &p, h, "myip", NULL)) {
-		reply_all(job, 200, "OK", "dnserr");
-		return 0;
-	}
 	const char *v;
 	if ((v = param(&p, "offline")) != NULL) {
 		h->offline = yes(v);
 		h->set |= HSET_OFFLINE;
+	}
+	if (!addresses(req, &p, h, "myip", NULL, !h->offline)) {
+		reply_all(job, 200, "OK", "dnserr");
+		return 0;
 	}
 	if ((v = param(&p, "wildcard")) != NULL && strcasecmp(v, "nochg") != 0) {
 		h->wildcard = yes(v);
@@ -595,9 +623,12 @@ int update_on_duck(h2o_handler_t *self, h2o_req_t *req)
 	job->verbose = yes(param(&p, "verbose"));
 	bool clear = yes(param(&p, "clear"));
 	const char *txt = param(&p, "txt");
+	h->all_or_nothing = true;
 	if (txt != NULL) {
-		/* ACME DNS-01: add a value at _acme-challenge, or remove it. */
-		if (strlen(txt) == 0 || strlen(txt) > 255) {
+		/* ACME DNS-01: add a value at _acme-challenge, or remove it; an
+		 * empty value with clear=true removes them all (what acme.sh and
+		 * lego send to clean up). */
+		if ((strlen(txt) == 0 && !clear) || strlen(txt) > 255) {
 			reply_all(job, 200, "OK", "KO");
 			return 0;
 		}
@@ -608,13 +639,19 @@ int update_on_duck(h2o_handler_t *self, h2o_req_t *req)
 		h->has_v4 = h->has_v6 = false;
 	} else {
 		params_t q = p;
-		if (ip != NULL && *ip) {
-			/* the path form's address */
-			q.key[q.n < MAX_PARAMS ? q.n : MAX_PARAMS - 1] = "ip";
-			q.val[q.n < MAX_PARAMS ? q.n : MAX_PARAMS - 1] = (char *)ip;
-			q.n = q.n < MAX_PARAMS ? q.n + 1 : MAX_PARAMS;
+		if (ip != NULL && *ip && ip != param(&p, "ip")) {
+			/* The path form's address comes first, before any ?ip=. */
+			q.n = 0;
+			q.key[q.n] = "ip";
+			q.val[q.n++] = (char *)ip;
+			for (size_t i = 0; i < p.n && q.n < MAX_PARAMS; i++) {
+				if (strcmp(p.key[i], "ip") == 0)
+					continue;
+				q.key[q.n] = p.key[i];
+				q.val[q.n++] = p.val[i];
+			}
 		}
-		if (!addresses(req, &q, h, "ip", "ipv6")) {
+		if (!addresses(req, &q, h, "ip", "ipv6", true)) {
 			reply_all(job, 200, "OK", "KO");
 			return 0;
 		}
@@ -638,6 +675,7 @@ int update_on_checkip(h2o_handler_t *self, h2o_req_t *req)
 	               H2O_STRLIT("text/html"));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               H2O_STRLIT("no-store"));
+	req->res.content_length = (size_t)n;
 	h2o_send_inline(req, body, (size_t)n);
 	return 0;
 }

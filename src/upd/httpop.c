@@ -27,12 +27,33 @@ int op_http_update(wctx_t *w, wreq_t *r)
 			return 0;
 		}
 		snprintf(token_host, sizeof(token_host), "%s", th.name);
+		if (a->principal[0] != '\0' && strcmp(a->principal, token_host) != 0) {
+			/* Another host's name with this token: wrong credentials. */
+			for (size_t i = 0; i < a->nhosts; i++)
+				if (a->hosts[i].code == HUP_PENDING)
+					a->hosts[i].code = HUP_BADAUTH;
+			return 0;
+		}
 	} else {
 		db_user_t u;
 		int ret = db_user_get(wctx_db(w), a->principal, &u);
 		if (ret != 0 && ret != DDNS_ENOENT)
 			return ret;
 		user = ret == 0 ? u.id : -1; /* an unknown user owns nothing */
+	}
+	if (a->all_or_nothing) {
+		/* Refuse the whole request before changing anything when one
+		 * of its names cannot be updated with this token. */
+		bool bad = false;
+		for (size_t i = 0; i < a->nhosts; i++)
+			bad |= a->hosts[i].code != HUP_PENDING ||
+			       (a->by_token && strcmp(a->hosts[i].name, token_host) != 0);
+		if (bad) {
+			for (size_t i = 0; i < a->nhosts; i++)
+				if (a->hosts[i].code == HUP_PENDING)
+					a->hosts[i].code = HUP_NOHOST;
+			return 0;
+		}
 	}
 	for (size_t i = 0; i < a->nhosts; i++) {
 		hup_host_t *h = &a->hosts[i];

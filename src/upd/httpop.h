@@ -38,7 +38,10 @@ typedef struct {
 typedef struct {
 	bool by_token;                   /* authenticated by a host token (checked here) */
 	uint8_t token_hash[32];          /* by_token: the presented token's hash */
-	char principal[DB_NAME_MAX];     /* !by_token: the authenticated user */
+	char principal[DB_NAME_MAX];     /* !by_token: the authenticated user;
+	                                    by_token: the user name given, if any,
+	                                    which must be the token's host */
+	bool all_or_nothing;             /* one host failing fails them all (DuckDNS) */
 	size_t nhosts;
 	hup_host_t hosts[HUP_MAX_HOSTS];
 	unsigned set;                    /* HSET_* of upd/ops.h */

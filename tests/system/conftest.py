@@ -57,3 +57,31 @@ def ddnsd(module_server):
         module_server.start()
     yield module_server
     module_server.assert_alive()
+
+
+# Added for the HTTP update API and real-client tests.
+@pytest.fixture(scope="module")
+def http_module_server(tmp_path_factory):
+    """A ddnsd like module_server, also serving HTTP on 127.0.0.1 and ::1
+    (port in .http_port) with 127.0.0.1 and ::1 as trusted proxies."""
+    from ddnstest import start_http_ddnsd
+    d = None
+    try:
+        d = start_http_ddnsd(tmp_path_factory.mktemp("ddnsd-http"))
+        yield d
+        d.stop()
+    finally:
+        if d is not None:
+            d.cleanup()
+
+
+@pytest.fixture
+def http_ddnsd(http_module_server):
+    d = http_module_server
+    if not d.alive():
+        from ddnstest import wait_http
+        d.proc = None
+        d.start()
+        wait_http(d.http_port, d.proc, log=d.log_tail)
+    yield d
+    d.assert_alive()

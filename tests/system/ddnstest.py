@@ -575,3 +575,218 @@ def integrity_problems(db):
     but "ok" is a problem."""
     lines = sqlite(db, "PRAGMA integrity_check;").split("\n")
     return [line for line in lines if line and line != "ok"]
+
+
+# ---------------------------------------------------------------- HTTP
+# (added for the HTTP update API and real-client tests)
+
+import base64
+import http.client
+import http.server
+import threading
+
+TEST_UA = "ddnsd-system-tests/1.0"
+
+
+def http_settings(http_port, trusted="127.0.0.1, ::1", threads=2, auth_threads=2):
+    """[server] keys that make a Ddnsd serve HTTP on 127.0.0.1 and ::1."""
+    return {"http-listen": f"127.0.0.1:{http_port}, [::1]:{http_port}",
+            "http-threads": str(threads), "auth-threads": str(auth_threads),
+            "trusted-proxies": trusted}
+
+
+class HttpReply:
+    def __init__(self, status, reason, headers, body, version):
+        self.status = status
+        self.reason = reason
+        self.headers = headers          # [(lower-case name, value)]
+        self.raw_body = body
+        self.body = body.decode("utf-8", errors="replace")
+        self.version = version
+
+    def header(self, name):
+        name = name.lower()
+        for k, v in self.headers:
+            if k == name:
+                return v
+        return None
+
+    @property
+    def lines(self):
+        return self.body.splitlines()
+
+    def __repr__(self):
+        return f"<HTTP {self.status} {self.reason} {self.headers} {self.body!r}>"
+
+
+def basic(user, password):
+    """An Authorization header value for HTTP Basic."""
+    raw = f"{user}:{password}".encode()
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def http_request(port, path, method="GET", auth=None, headers=None,
+                 host="127.0.0.1", ua=TEST_UA, body=None, timeout=10):
+    """One request on a fresh connection. auth: (user, password) for Basic,
+    or a raw Authorization value; ua=None sends no User-Agent. Returns an
+    HttpReply."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        hdrs = dict(headers or {})
+        if ua is not None:
+            hdrs.setdefault("User-Agent", ua)
+        if auth is not None:
+            hdrs["Authorization"] = basic(*auth) if isinstance(auth, tuple) else auth
+        if body is not None:
+            hdrs.setdefault("Content-Length", str(len(body)))
+        for k, v in hdrs.items():
+            conn.putheader(k, v)
+        conn.endheaders(body.encode() if isinstance(body, str) else body)
+        r = conn.getresponse()
+        data = r.read()
+        return HttpReply(r.status, r.reason, [(k.lower(), v) for k, v in r.getheaders()],
+                         data, r.version)
+    finally:
+        conn.close()
+
+
+def http_raw(port, data, host="127.0.0.1", timeout=10):
+    """Sends raw bytes and returns everything the server sends until it
+    closes (or timeout passes: then what arrived so far). A reset counts
+    as a close."""
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect((host, port))
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        out = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+
+
+def wait_http(port, proc=None, timeout=20, log=lambda: "", host="127.0.0.1"):
+    """Polls GET /checkip until the HTTP server answers 200."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}:\n{log()}")
+        try:
+            r = http_request(port, "/checkip", host=host, timeout=1)
+            if r.status == 200:
+                return
+            last = r
+        except OSError as e:
+            last = e
+        time.sleep(0.05)
+    raise AssertionError(f"HTTP on {host}:{port} did not answer within {timeout}s "
+                         f"({last}):\n{log()}")
+
+
+def start_http_ddnsd(workdir, trusted="127.0.0.1, ::1", server=None, **kw):
+    """A started Ddnsd with HTTP on 127.0.0.1 and ::1 (d.http_port), ready
+    on both DNS and HTTP. The caller stops and cleans it up."""
+    hp = free_port()
+    srv = http_settings(hp, trusted)
+    srv.update(server or {})
+    d = Ddnsd(workdir, server=srv, **kw)
+    d.http_port = hp
+    d.start()
+    wait_http(hp, d.proc, log=d.log_tail)
+    wait_http(hp, d.proc, log=d.log_tail, host="::1")
+    return d
+
+
+_account_seq = [0]
+
+
+def new_account(d, prefix="u", hosts=1, zone="dyn.example", ipv4=None, ipv6=None,
+                password=None, token=False):
+    """Creates a user with `hosts` hosts under zone (unique names) and
+    returns a dict: user, password, hosts (FQDNs), token (of the first
+    host, if asked for)."""
+    _account_seq[0] += 1
+    n = _account_seq[0]
+    user = f"{prefix}{n}x{os.getpid() % 1000}"
+    password = password or f"pw-{user}-{n} long enough"
+    ddnsctl(d, "user", "add", user, "--max-hosts", str(max(5, hosts)),
+            input=password + "\n")
+    names = []
+    for i in range(hosts):
+        fqdn = f"{user}h{i}.{zone}"
+        args = ["host", "add", fqdn, "--owner", user]
+        if ipv4:
+            args += ["--ipv4", ipv4]
+        if ipv6:
+            args += ["--ipv6", ipv6]
+        ddnsctl(d, *args)
+        names.append(fqdn)
+    acct = {"user": user, "password": password, "hosts": names, "auth": (user, password)}
+    if token:
+        acct["token"] = ddnsctl(d, "token", "add", names[0]).stdout.strip()
+    return acct
+
+
+def addrs(port, name, rdtype="A", host="127.0.0.1"):
+    """The set of address texts DNS answers for name (empty: none)."""
+    m = query(port, name, rdtype, host=host)
+    return rdata_texts(m, rdtype, name)
+
+
+def host_history(d, fqdn):
+    """The history entries of `host show` (newest first)."""
+    return ddnsctl_json(d, "host", "show", fqdn)["history"]
+
+
+class CheckipServer:
+    """A tiny HTTP server on a free loopback port that answers every GET
+    with the checkip.dyndns.org page for self.address (HTTP/1.0, with
+    Content-Length), standing in for the public "what is my IP" service
+    that clients ask. self.requests counts the requests."""
+
+    def __init__(self, address, host="127.0.0.1"):
+        self.address = address
+        self.requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests += 1
+                body = ("<html><head><title>Current IP Check</title></head><body>"
+                        f"Current IP Address: {outer.address}</body></html>\n").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        cls = http.server.HTTPServer
+        if ":" in host:
+            class V6(http.server.HTTPServer):
+                address_family = socket.AF_INET6
+            cls = V6
+        self.httpd = cls((host, 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
