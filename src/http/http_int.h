@@ -28,6 +28,8 @@ struct http_server {
 	authcache_gate_t gate;
 	limiter_t *fail_ip;                 /* failed logins per client address */
 	limiter_t *fail_user;               /* failed logins per account */
+	int access_fd;                      /* the access log, -1 when off */
+	SSL_CTX *tls;                       /* for https-listen, or NULL */
 	atomic_bool stopping;
 };
 
@@ -39,8 +41,10 @@ struct http_thread {
 	h2o_context_t ctx;
 	h2o_accept_ctx_t accept;
 	h2o_multithread_receiver_t done;   /* results from the writer and auth threads */
-	int *fds;                           /* listening sockets of this thread */
-	size_t nfds;
+	h2o_accept_ctx_t accept_tls;        /* the same over TLS */
+	int *fds;                           /* listening sockets of this thread: */
+	size_t nfds;                        /* http-listen ones, then https-listen */
+	size_t nplain;                      /* how many are plain HTTP */
 	h2o_socket_t **listeners;
 	bool stop;
 };
@@ -100,5 +104,12 @@ http_thread_t *http_thread_of(h2o_req_t *req);
  * honoured), as text. */
 void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family);
 
-/* Sends a text/plain reply. */
+/* Sends a text/plain reply (and logs it; user: who authenticated, if any). */
 void http_reply(h2o_req_t *req, int status, const char *reason, const char *body, size_t len);
+void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *body, size_t len,
+                   const char *user);
+
+/* Writes the access-log line of a reply (secrets masked). user: the name
+ * that authenticated, or NULL. */
+void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
+                     const char *user);

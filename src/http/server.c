@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,12 @@ http_thread_t *http_thread_of(h2o_req_t *req)
 
 void http_reply(h2o_req_t *req, int status, const char *reason, const char *body, size_t len)
 {
+	http_reply_as(req, status, reason, body, len, NULL);
+}
+
+void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *body, size_t len,
+                   const char *user)
+{
 	req->res.status = status;
 	req->res.reason = reason;
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
@@ -36,6 +43,7 @@ void http_reply(h2o_req_t *req, int status, const char *reason, const char *body
 	/* A length, not chunks: ddclient 3.10 speaks HTTP/1.1 but cannot
 	 * read a chunked body. */
 	req->res.content_length = len;
+	accesslog_write(req, status, body, len, user);
 	h2o_send_inline(req, body, len);
 }
 
@@ -121,11 +129,11 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 {
 	if (err != NULL)
 		return;
-	http_thread_t *t = listener->data;
+	h2o_accept_ctx_t *accept = listener->data;
 	h2o_socket_t *sock;
 	/* Several at once: under a burst one wake-up takes many. */
 	for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
-		h2o_accept(&t->accept, sock);
+		h2o_accept(accept, sock);
 }
 
 static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
@@ -159,10 +167,12 @@ static void *thread_run(void *arg)
 	h2o_multithread_register_receiver(t->ctx.queue, &t->done, on_done);
 	t->accept.ctx = &t->ctx;
 	t->accept.hosts = t->srv->h2o.hosts;
+	t->accept_tls = t->accept;
+	t->accept_tls.ssl_ctx = t->srv->tls;
 	t->listeners = calloc(t->nfds, sizeof(*t->listeners));
 	for (size_t i = 0; t->listeners && i < t->nfds; i++) {
 		t->listeners[i] = h2o_evloop_socket_create(t->ctx.loop, t->fds[i], H2O_SOCKET_FLAG_DONT_READ);
-		t->listeners[i]->data = t;
+		t->listeners[i]->data = i < t->nplain ? &t->accept : &t->accept_tls;
 		h2o_socket_read_start(t->listeners[i], on_accept);
 		t->fds[i] = -1; /* the h2o socket owns it now */
 	}
@@ -209,15 +219,43 @@ static h2o_pathconf_t *route(http_server_t *s, h2o_hostconf_t *host, const char 
 	return pc;
 }
 
+static SSL_CTX *tls_context(const conf_t *conf, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls_certificate) != 1) {
+		snprintf(err, errlen, "tls-certificate %s: cannot load it (PEM expected)",
+		         conf->tls_certificate);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(err, errlen, "tls-key %s: cannot load it, or it does not match the certificate",
+		         conf->tls_key);
+		goto fail;
+	}
+	/* HTTP/2 when the client offers it, else HTTP/1.1. */
+	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
 int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, char *err,
                     size_t errlen)
 {
 	*out = NULL;
-	if (conf->http_listen.n == 0)
+	if (conf->http_listen.n == 0 && conf->https_listen.n == 0)
 		return 0;
 	http_server_t *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;
+	s->access_fd = -1;
 	s->conf = conf;
 	s->writer = writer;
 	s->nthreads = conf->http_threads;
@@ -228,8 +266,10 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 
 	/* A busy port must fail start-up: probe without SO_REUSEPORT, which a
 	 * listener of another process would otherwise let us share. */
-	for (size_t j = 0; j < conf->http_listen.n; j++) {
-		const conf_addr_t *a = &conf->http_listen.v[j];
+	size_t naddr = conf->http_listen.n + conf->https_listen.n;
+	for (size_t j = 0; j < naddr; j++) {
+		const conf_addr_t *a = j < conf->http_listen.n ? &conf->http_listen.v[j]
+		                                              : &conf->https_listen.v[j - conf->http_listen.n];
 		int probe = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 		if (a->ss.ss_family == AF_INET6)
 			setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
@@ -249,11 +289,14 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 		http_thread_t *t = &s->threads[i];
 		t->srv = s;
 		t->index = i;
-		t->fds = calloc(conf->http_listen.n, sizeof(int));
+		t->fds = calloc(naddr, sizeof(int));
 		if (t->fds == NULL)
 			goto fail;
-		for (size_t j = 0; j < conf->http_listen.n; j++) {
-			t->fds[j] = listen_socket(&conf->http_listen.v[j], err, errlen);
+		t->nplain = conf->http_listen.n;
+		for (size_t j = 0; j < naddr; j++) {
+			const conf_addr_t *a = j < conf->http_listen.n ? &conf->http_listen.v[j]
+			                                              : &conf->https_listen.v[j - conf->http_listen.n];
+			t->fds[j] = listen_socket(a, err, errlen);
 			t->nfds = j + 1;
 			if (t->fds[j] < 0) {
 				ret = DDNS_ECONF;
@@ -262,6 +305,18 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 		}
 	}
 
+	if (conf->https_listen.n > 0 && (s->tls = tls_context(conf, err, errlen)) == NULL) {
+		ret = DDNS_ECONF;
+		goto fail;
+	}
+	if (conf->access_log[0] != '\0') {
+		s->access_fd = open(conf->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (s->access_fd < 0) {
+			snprintf(err, errlen, "access-log %s: %s", conf->access_log, strerror(errno));
+			ret = -errno;
+			goto fail;
+		}
+	}
 	/* Failed logins: 30 at once then one per 10 s from an address (its /64
 	 * for IPv6); 10 at once then one per 30 s against one account. A
 	 * password in the verification cache passes regardless, so an attack
@@ -327,6 +382,10 @@ void http_server_free(http_server_t *s)
 	authcache_free(s->cache);
 	limiter_free(s->fail_ip);
 	limiter_free(s->fail_user);
+	if (s->access_fd >= 0)
+		close(s->access_fd);
+	if (s->tls)
+		SSL_CTX_free(s->tls);
 	free(s->threads);
 	free(s);
 }

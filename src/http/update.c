@@ -192,13 +192,15 @@ static void job_free(http_job_t *job)
 static void reply_and_free(http_job_t *job, int status, const char *reason, const char *body)
 {
 	h2o_req_t *req = job->req;
+	char user[sizeof(job->user)];
+	snprintf(user, sizeof(user), "%s", job->user);
 	job_free(job);
 	if (status == 503)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("300"));
 	if (status == 401)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
 		               H2O_STRLIT("Basic realm=\"ddnsd\""));
-	http_reply(req, status, reason, body, strlen(body));
+	http_reply_as(req, status, reason, body, strlen(body), user);
 }
 
 /* The same word for every host: numhost, badauth, 911... */
@@ -676,6 +678,7 @@ int update_on_checkip(h2o_handler_t *self, h2o_req_t *req)
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               H2O_STRLIT("no-store"));
 	req->res.content_length = (size_t)n;
+	accesslog_write(req, 200, addr, strlen(addr), NULL);
 	h2o_send_inline(req, body, (size_t)n);
 	return 0;
 }

@@ -55,6 +55,10 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "http-threads",     T_UINT,  1, 64, "2", SRV(http_threads) },
 	{ S_SERVER, "auth-threads",     T_UINT,  1, 64, "2", SRV(auth_threads) },
 	{ S_SERVER, "trusted-proxies",  T_ACL,   0, 0, "", SRV(trusted_proxies) },
+	{ S_SERVER, "https-listen",     T_ADDRS, 0, 0, "", SRV(https_listen) },
+	{ S_SERVER, "tls-certificate",  T_STR,   0, PATH_MAX, "", SRV(tls_certificate) },
+	{ S_SERVER, "tls-key",          T_STR,   0, PATH_MAX, "", SRV(tls_key) },
+	{ S_SERVER, "access-log",       T_STR,   0, PATH_MAX, "", SRV(access_log) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
@@ -607,6 +611,9 @@ static int load(parser_t *p, conf_t **out)
 		check_zone(p, &c->zones[i]);
 	if (p->err_line == 0 && c->dns_listen.n == 0)
 		perr(p, 0, "dns-listen is empty");
+	if (p->err_line == 0 && c->https_listen.n > 0 &&
+	    (c->tls_certificate[0] == '\0' || c->tls_key[0] == '\0'))
+		perr(p, 0, "https-listen needs tls-certificate and tls-key");
 	if (p->err_line != 0 || ret < 0) {
 		if (ret < 0 && p->err_line == 0)
 			perr(p, 0, "cannot read the file");
@@ -666,6 +673,10 @@ void conf_free(conf_t *c)
 	free(c->trusted_proxies.v);
 	free(c->dns_listen.v);
 	free(c->http_listen.v);
+	free(c->https_listen.v);
+	free(c->tls_certificate);
+	free(c->tls_key);
+	free(c->access_log);
 	free(c->database);
 	free(c->control_socket);
 	free(c->identity);

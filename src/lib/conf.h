@@ -87,6 +87,10 @@ typedef struct {
 	unsigned http_threads;       /* HTTP event-loop threads */
 	unsigned auth_threads;       /* threads that verify passwords (argon2id) */
 	conf_acl_t trusted_proxies;  /* peers whose X-Forwarded-For is believed */
+	conf_addrs_t https_listen;   /* HTTPS (HTTP/2 when offered) */
+	char *tls_certificate;       /* PEM chain for https-listen */
+	char *tls_key;               /* PEM private key */
+	char *access_log;            /* file of one JSON line per request; "" off */
 	unsigned default_max_hosts;  /* host quota of a new user */
 	conf_zone_t *zones;
 	size_t zone_count;

@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""HTTPS (with HTTP/2 when offered) and the access log: one JSON line per
+request, without secrets."""
+
+import json
+import shutil
+import ssl
+import subprocess
+import urllib.request
+
+import pytest
+
+from ddnstest import (DDNSD, Ddnsd, addrs, free_port, http_request, new_account,
+                      start_http_ddnsd)
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    tls_port = free_port()
+    log = tmp_path / "access.log"
+    d = start_http_ddnsd(tmp_path / "d", server={
+        "https-listen": f"127.0.0.1:{tls_port}",
+        "tls-certificate": str(cert), "tls-key": str(key),
+        "access-log": str(log)})
+    d.tls_port, d.cert, d.access = tls_port, cert, log
+    yield d
+    d.stop()
+    d.cleanup()
+
+
+def https_get(d, path, auth=None):
+    ctx = ssl.create_default_context(cafile=str(d.cert))
+    ctx.check_hostname = False
+    req = urllib.request.Request(f"https://127.0.0.1:{d.tls_port}{path}",
+                                 headers={"User-Agent": "ddnsd-test/1"})
+    if auth:
+        import base64
+        req.add_header("Authorization", "Basic " +
+                       base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        return r.status, r.read().decode()
+
+
+def test_update_over_https(tls_server):
+    d = tls_server
+    acc = new_account(d)
+    host = acc["hosts"][0]
+    status, body = https_get(d, f"/nic/update?hostname={host}&myip=203.0.113.61",
+                             auth=(acc["user"], acc["password"]))
+    assert (status, body.strip()) == (200, "good 203.0.113.61")
+    assert addrs(d.port, host, "A") == {"203.0.113.61"}
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
+def test_http2_is_offered(tls_server):
+    d = tls_server
+    r = subprocess.run(["curl", "-s", "--http2", "--cacert", str(d.cert), "-k",
+                        "-o", "/dev/null", "-w", "%{http_version}",
+                        f"https://127.0.0.1:{d.tls_port}/checkip"],
+                       capture_output=True, text=True, check=True)
+    assert r.stdout == "2"
+
+
+def test_bad_certificate_fails_start(tmp_path):
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate\n")
+    d = Ddnsd(tmp_path / "d", server={"https-listen": f"127.0.0.1:{free_port()}",
+                                       "tls-certificate": str(bad), "tls-key": str(bad)})
+    r = subprocess.run([str(DDNSD), "-c", str(d.conf)], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode != 0
+    assert "tls-certificate" in r.stderr
+
+
+def test_access_log_lines_without_secrets(tls_server):
+    d = tls_server
+    acc = new_account(d, token=True)
+    host = acc["hosts"][0]
+    token = acc["token"]
+    label = host.split(".")[0]
+    p = d.http_port
+    r1 = http_request(p, f"/nic/update?hostname={host}&myip=203.0.113.62",
+                      auth=(acc["user"], acc["password"]))
+    r2 = http_request(p, f"/update?domains={label}&token={token}&ip=203.0.113.63")
+    r3 = http_request(p, f"/update/{label}/{token}/203.0.113.64")
+    r4 = http_request(p, f"/nic/update?hostname={host}", auth=(host, token))
+    assert [r.status for r in (r1, r2, r3, r4)] == [200] * 4
+    lines = [json.loads(x) for x in d.access.read_text().splitlines()]
+    text = d.access.read_text()
+    assert token not in text
+    assert acc["password"] not in text
+    updates = [x for x in lines if x["path"].startswith(("/nic/update", "/update"))]
+    assert len(updates) == 4, lines
+    assert updates[0]["result"] == "good 203.0.113.62"
+    assert updates[0]["user"] == acc["user"]
+    assert "token=***" in updates[1]["path"]
+    assert updates[2]["path"] == f"/update/{label}/***/203.0.113.64"
+    assert all(x["client"] == "127.0.0.1" and x["status"] == 200 for x in updates)
