@@ -24,6 +24,7 @@
 #include "store/account.h"
 #include "store/audit.h"
 #include "upd/hostrr.h"
+#include "upd/hostset.h"
 
 static const char *arg_str(ctl_call_t *c, const char *key)
 {
@@ -358,77 +359,8 @@ static int cmd_host_set(ctl_call_t *c)
 		return -ENOMEM;
 	op_host_update_t *a = &j->a.host_update;
 	int ret = simple_host_job(c, op_host_update, a->fqdn, sizeof(a->fqdn), a->actor);
-	bool given;
 	if (ret == 0)
-		ret = parse_addr(c, "ipv4", AF_INET, &a->has_v4, a->v4, &given);
-	if (ret == 0 && given)
-		a->set |= HSET_V4;
-	if (ret == 0)
-		ret = parse_addr(c, "ipv6", AF_INET6, &a->has_v6, a->v6, &given);
-	if (ret == 0 && given)
-		a->set |= HSET_V6;
-	long v = 0;
-	if (ret == 0 && (ret = opt_int(c, "ttl", 1, 86400, &v, &given)) == 0 && given) {
-		a->set |= HSET_TTL;
-		a->ttl = (uint32_t)v;
-	}
-	json_t *txt = json_object_get(c->args, "txt");
-	if (ret == 0 && txt != NULL) {
-		size_t i;
-		json_t *e;
-		bool ok = json_is_array(txt) && json_array_size(txt) <= 8;
-		json_array_foreach(txt, i, e)
-			ok = ok && json_is_string(e) && json_string_length(e) <= 1024;
-		char *s = ok ? json_dumps(txt, JSON_COMPACT) : NULL;
-		if (s == NULL || strlen(s) >= sizeof(a->txt))
-			ret = bad(c, "txt: at most 8 strings of up to 1024 characters");
-		else {
-			snprintf(a->txt, sizeof(a->txt), "%s", s);
-			a->set |= HSET_TXT;
-		}
-		free(s);
-	}
-	const char *s;
-	if (ret == 0 && (s = arg_str(c, "acme_add")) != NULL) {
-		if (strlen(s) == 0 || strlen(s) > 255)
-			ret = bad(c, "an ACME value has 1 to 255 characters");
-		snprintf(a->acme, sizeof(a->acme), "%s", s);
-		a->set |= HSET_ACME_ADD;
-	}
-	if (ret == 0 && (s = arg_str(c, "acme_del")) != NULL) {
-		snprintf(a->acme, sizeof(a->acme), "%s", s);
-		a->set |= HSET_ACME_DEL;
-	}
-	if (ret == 0 && (a->set & HSET_ACME_ADD) && (a->set & HSET_ACME_DEL))
-		ret = bad(c, "add or delete one ACME value at a time");
-	if (ret == 0 && (s = arg_str(c, "mx")) != NULL) {
-		char why[HOSTNAME_WHY_MAX];
-		if (*s != '\0' && strcmp(s, "none") != 0 &&
-		    hostname_normalize(s, a->mx, sizeof(a->mx), why, sizeof(why)) != 0)
-			ret = bad(c, "mx: %s", why);
-		long pref = 10;
-		if (ret == 0)
-			ret = opt_int(c, "mx_pref", 0, 65535, &pref, NULL);
-		a->mx_pref = (int)pref;
-		a->set |= HSET_MX;
-	}
-	if (ret == 0 && !(a->set & HSET_MX) && json_object_get(c->args, "mx_pref") != NULL) {
-		long pref = 10;
-		ret = opt_int(c, "mx_pref", 0, 65535, &pref, NULL);
-		a->mx_pref = (int)pref;
-		a->set |= HSET_MX_PREF;
-	}
-	json_t *b;
-	if (ret == 0 && (b = json_object_get(c->args, "wildcard")) != NULL) {
-		a->wildcard = json_is_true(b);
-		a->set |= HSET_WILDCARD;
-	}
-	if (ret == 0 && (b = json_object_get(c->args, "offline")) != NULL) {
-		a->offline = json_is_true(b);
-		a->set |= HSET_OFFLINE;
-	}
-	if (ret == 0 && a->set == 0)
-		ret = bad(c, "nothing to change");
+		ret = hostset_parse(c->args, a, c->err, sizeof(c->err));
 	if (ret != 0) {
 		ctl_job_free(j);
 		return ret;

@@ -415,6 +415,79 @@ int db_token_foreach(db_t *db, int64_t host, int (*fn)(const db_token_t *t, void
 	return step_each(st, token_row, &e);
 }
 
+/* ---- API tokens ---- */
+
+int db_apitoken_add(db_t *db, int64_t user, const uint8_t hash[32], const char *name,
+                    int64_t created, int64_t *id)
+{
+	static const char sql[] = "INSERT INTO apitoken(user, hash, name, created) VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, user);
+	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, created);
+	return step_insert(db, st, id);
+}
+
+int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user)
+{
+	static const char sql[] = "SELECT user FROM apitoken WHERE hash = ?1 AND revoked = 0";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	int ret = step_row(st);
+	if (ret == 0) {
+		*user = sqlite3_column_int64(st, 0);
+		db_reset(st);
+	}
+	return ret;
+}
+
+int db_apitoken_revoke(db_t *db, int64_t user, int64_t id)
+{
+	static const char sql[] = "UPDATE apitoken SET revoked = 1 WHERE id = ?1 AND user = ?2 "
+	                          "AND revoked = 0";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, user);
+	int ret = db_step_done(st);
+	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
+		ret = DDNS_ENOENT;
+	return ret;
+}
+
+static int apitoken_row(sqlite3_stmt *st, void *ctx)
+{
+	each_t *e = ctx;
+	db_token_t t;
+	memset(&t, 0, sizeof(t));
+	t.id = sqlite3_column_int64(st, 0);
+	t.host = sqlite3_column_int64(st, 1); /* the user, here */
+	copy_text(t.name, sizeof(t.name), st, 2);
+	t.created = sqlite3_column_int64(st, 3);
+	t.last_used = sqlite3_column_int64(st, 4);
+	t.revoked = sqlite3_column_int(st, 5) != 0;
+	return ((int (*)(const db_token_t *, void *))e->fn)(&t, e->ctx);
+}
+
+int db_apitoken_foreach(db_t *db, int64_t user, int (*fn)(const db_token_t *t, void *ctx),
+                        void *ctx)
+{
+	static const char sql[] = "SELECT id, user, name, created, last_used, revoked FROM apitoken "
+	                          "WHERE user = ?1 ORDER BY id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, user);
+	each_t e = { (void *)fn, ctx };
+	return step_each(st, apitoken_row, &e);
+}
+
 /* ---- TSIG ---- */
 
 int db_tsig_add(db_t *db, db_tsig_t *k)

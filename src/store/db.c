@@ -17,7 +17,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -144,6 +144,16 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  SELECT zone, owner, type, rdata, ttl FROM rr;"
 	"DROP TABLE rr;"
 	"ALTER TABLE rr_new RENAME TO rr;",
+	/* 3 -> 4: API tokens (bearer tokens of the JSON API, per user) */
+	"CREATE TABLE apitoken ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  last_used INTEGER NOT NULL DEFAULT 0,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX apitoken_user ON apitoken(user);",
 };
 
 #define STMT_CACHE 128

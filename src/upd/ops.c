@@ -486,6 +486,10 @@ int op_token_add(wctx_t *w, wreq_t *r)
 	int ret = get_host(w, r, a->fqdn, &h);
 	if (ret != 0)
 		return ret;
+	if (a->user != 0 && h.user != a->user) {
+		snprintf(r->msg, sizeof(r->msg), "no host %s", a->fqdn);
+		return DDNS_ENOENT;
+	}
 	db_token_t t;
 	memset(&t, 0, sizeof(t));
 	t.host = h.id;
@@ -494,7 +498,8 @@ int op_token_add(wctx_t *w, wreq_t *r)
 	t.created = wctx_now(w);
 	if ((ret = db_token_add(wctx_db(w), &t)) != 0)
 		return ret;
-	ret = audit(w, a->actor, "token.add", a->fqdn, NULL, NULL);
+	if (a->actor[0])
+		ret = audit(w, a->actor, "token.add", a->fqdn, NULL, NULL);
 	if (ret == 0) {
 		r->changed = true;
 		r->result = json_pack("{s:s, s:I}", "host", a->fqdn, "id", (json_int_t)t.id);

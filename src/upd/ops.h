@@ -93,8 +93,24 @@ typedef struct {
 	char fqdn[DB_NAME_MAX];
 	uint8_t hash[32];
 	char name[64];
+	int64_t user;                    /* != 0: the host must be this user's */
 	char actor[OP_ACTOR_MAX];
 } op_token_add_t;
+
+/* Revoking a host token (id) of a host of user. */
+typedef struct {
+	char fqdn[DB_NAME_MAX];
+	int64_t id;
+	int64_t user;
+} op_token_revoke_t;
+
+/* API tokens of a user. */
+typedef struct {
+	int64_t user;
+	uint8_t hash[32];
+	char name[64];
+	int64_t id;                      /* revoke: the token; add: out */
+} op_apitoken_t;
 
 typedef struct {
 	char keyname[DB_NAME_MAX];
@@ -113,6 +129,9 @@ int op_host_state(wctx_t *w, wreq_t *r);
 int op_host_del(wctx_t *w, wreq_t *r);
 int op_token_add(wctx_t *w, wreq_t *r);
 int op_tsig_add(wctx_t *w, wreq_t *r);
+int op_token_revoke(wctx_t *w, wreq_t *r);
+int op_apitoken_add(wctx_t *w, wreq_t *r);
+int op_apitoken_revoke(wctx_t *w, wreq_t *r);
 
 /* args: a json_t* produced by ctl's export (see src/ctl/dump.c); only into
  * a database without users or hosts. */
