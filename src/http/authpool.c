@@ -21,6 +21,8 @@
 #include "lib/hostname.h"
 #include "store/account.h"
 
+static int verify_password(authpool_t *p, db_t *db, http_job_t *job);
+
 #define QUEUE_MAX 256
 
 struct authpool {
@@ -43,6 +45,11 @@ static uint64_t mono(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec;
+}
+
+int authpool_verify_password(authpool_t *p, db_t *db, http_job_t *job)
+{
+	return verify_password(p, db, job);
 }
 
 static int verify_password(authpool_t *p, db_t *db, http_job_t *job)
@@ -81,6 +88,12 @@ static void *run(void *arg)
 		p->queued--;
 		pthread_mutex_unlock(&p->mu);
 
+		if (job->work != NULL) {
+			/* The JSON API: authentication and reads need the
+			 * database; the job posts itself back when done. */
+			job->work(db, job);
+			continue;
+		}
 		int ret = verify_password(p, db, job);
 		if (ret == 0) {
 			char principal[300];

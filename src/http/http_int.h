@@ -11,7 +11,9 @@
 #include "auth/cache.h"
 #include "http/limit.h"
 #include "http/http.h"
+#include "store/db.h"
 #include "upd/httpop.h"
+#include "upd/ops.h"
 
 typedef struct http_thread http_thread_t;
 typedef struct http_job http_job_t;
@@ -49,10 +51,10 @@ struct http_thread {
 	bool stop;
 };
 
-/* What an update request is waiting for. */
-enum job_stage { JOB_AUTH, JOB_WRITE };
+/* What a request is waiting for. */
+enum job_stage { JOB_AUTH, JOB_WRITE, JOB_API_DONE };
 
-enum dialect { DIALECT_DYNDNS2, DIALECT_DUCKDNS };
+enum dialect { DIALECT_DYNDNS2, DIALECT_DUCKDNS, DIALECT_API };
 
 /* One asynchronous request. Allocated with malloc: it may outlive the h2o
  * request (a client that hangs up) until the writer hands it back. */
@@ -74,6 +76,22 @@ struct http_job {
 	/* the change */
 	wreq_t wreq;
 	hup_t hup;
+	/* the JSON API: work done on an auth thread (with its database
+	 * connection) instead of a password check */
+	void (*work)(db_t *db, http_job_t *job);
+	char method[8];
+	char path[512];
+	json_t *body;
+	char bearer[64];
+	int status;                         /* the reply's HTTP status */
+	json_t *out;                        /* the reply's JSON body */
+	json_t *extra;                      /* secrets for the reply only */
+	union {
+		op_host_update_t host_update;
+		op_token_add_t token_add;
+		op_token_revoke_t token_revoke;
+		op_apitoken_t apitoken;
+	} api;
 	http_job_t *next;                   /* auth queue link */
 };
 
@@ -89,6 +107,10 @@ int authpool_new(const conf_t *conf, authcache_t *cache, authcache_gate_t *gate,
                  authpool_t **out, char *err, size_t errlen);
 void authpool_free(authpool_t *p);
 
+/* On an auth thread: checks job->user / job->secret against the database
+ * (argon2id; unknown users cost the same). 0 or DDNS_EAUTH. */
+int authpool_verify_password(authpool_t *p, db_t *db, http_job_t *job);
+
 /* Posts job back to its loop (any thread). */
 void http_job_post(http_job_t *job);
 
@@ -96,6 +118,10 @@ void http_job_post(http_job_t *job);
 int update_on_nic(h2o_handler_t *self, h2o_req_t *req);
 int update_on_duck(h2o_handler_t *self, h2o_req_t *req);
 int update_on_checkip(h2o_handler_t *self, h2o_req_t *req);
+int api_on_request(h2o_handler_t *self, h2o_req_t *req);
+
+/* Sends the reply of a finished API job (loop thread). */
+void api_finish(http_job_t *job);
 
 /* The server of a request's loop. */
 http_thread_t *http_thread_of(h2o_req_t *req);

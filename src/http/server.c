@@ -144,10 +144,15 @@ static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
 		if (job->req == NULL) {
 			/* The client went away; nothing to answer. */
 			json_decref(job->wreq.result);
+			json_decref(job->body);
+			json_decref(job->out);
+			json_decref(job->extra);
 			free(job);
 			continue;
 		}
-		if (job->stage == JOB_AUTH)
+		if (job->dialect == DIALECT_API)
+			api_finish(job);
+		else if (job->stage == JOB_AUTH)
 			update_authenticated(job);
 		else
 			update_finish(job);
@@ -337,6 +342,7 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	route(s, host, "/v3/update", update_on_nic);
 	route(s, host, "/update", update_on_duck);
 	route(s, host, "/checkip", update_on_checkip);
+	route(s, host, "/api/v1", api_on_request);
 	*out = s;
 	return 0;
 fail:
