@@ -128,7 +128,7 @@ static void print_host(const json_t *h)
 {
 	char t[32];
 	printf("name: %s\nowner: %s\nstate: %s\n", js(h, "name"), js(h, "owner"), js(h, "state"));
-	if (strcmp(js(h, "state"), "suspended") == 0)
+	if (strcmp(js(h, "state"), "suspended") == 0 || strcmp(js(h, "state"), "blocked") == 0)
 		printf("reason: %s\n", js(h, "reason"));
 	printf("ipv4: %s\nipv6: %s\nttl: %lld\n", js(h, "ipv4"), js(h, "ipv6"),
 	       (long long)json_integer_value(json_object_get(h, "ttl")));
@@ -312,7 +312,7 @@ static const opt_t O_HOST_SET[] = { { "--ipv4", "ipv4", O_STR }, { "--ipv6", "ip
                                     { "--acme-add", "acme_add", O_STR }, { "--acme-del", "acme_del", O_STR },
                                     { "--mx", "mx", O_STR }, { "--mx-pref", "mx_pref", O_INT },
                                     { "--wildcard", "wildcard", O_ONOFF }, { "--offline", "offline", O_ONOFF },
-                                    { 0 } };
+                                    { "--unblock", "unblock", O_FLAG }, { 0 } };
 static const opt_t O_SUSPEND[] = { { "--reason", "reason", O_STR }, { "--evidence", "evidence", O_STR }, { 0 } };
 static const opt_t O_RESUME[] = { { "--reason", "reason", O_STR }, { 0 } };
 static const opt_t O_TOKEN[] = { { "--label", "label", O_STR }, { 0 } };
@@ -333,7 +333,7 @@ static const cmd_t commands[] = {
 	{ "host show", "FQDN", "host.show", P_NAME, 1, O_NONE, NULL, print_host, false, false,
 	  "show a host with its tokens and history" },
 	{ "host set", "FQDN [--ipv4 A|none] [--ipv6 B|none] [--ttl N] [--txt T]... [--acme-add V] "
-	  "[--acme-del V] [--mx NAME|none] [--mx-pref N] [--wildcard on|off] [--offline on|off]",
+	  "[--acme-del V] [--mx NAME|none] [--mx-pref N] [--wildcard on|off] [--offline on|off] [--unblock]",
 	  "host.set", P_NAME, 1, O_HOST_SET, NULL, print_host_set, false, false, "change a host's records" },
 	{ "host del", "FQDN", "host.del", P_NAME, 1, O_NONE, NULL, print_host_deleted, false, false,
 	  "delete a host" },

@@ -93,7 +93,7 @@ void api_finish(http_job_t *job)
 				json_object_update(job->out, job->extra);
 		} else if (job->wreq.status == DDNS_ENOENT) {
 			set_error(job, 404, "%s", job->wreq.msg);
-		} else if (job->wreq.status == DDNS_ESUSPENDED) {
+		} else if (job->wreq.status == DDNS_ESUSPENDED || job->wreq.status == DDNS_EBLOCKED) {
 			set_error(job, 403, "%s", job->wreq.msg);
 		} else if (job->wreq.status == DDNS_EDB) {
 			set_error(job, 503, "not saved: the database is failing; try again later");

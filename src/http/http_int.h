@@ -30,6 +30,8 @@ struct http_server {
 	authcache_gate_t gate;
 	limiter_t *fail_ip;                 /* failed logins per client address */
 	limiter_t *fail_user;               /* failed logins per account */
+	limiter_t *nochg;                   /* identical updates per host */
+	limiter_t *strikes;                 /* throttled identical updates per host */
 	int access_fd;                      /* the access log, -1 when off */
 	SSL_CTX *tls;                       /* for https-listen, or NULL */
 	atomic_bool stopping;

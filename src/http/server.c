@@ -326,7 +326,12 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	 * for IPv6); 10 at once then one per 30 s against one account. A
 	 * password in the verification cache passes regardless, so an attack
 	 * on an account does not lock its owner's router out. */
-	if ((ret = limiter_new(65536, 0.1, 30, &s->fail_ip)) != 0 ||
+	/* Identical updates: 10 at once, then one per minute per host is
+	 * normal polling; more is answered 911 (back off), and a host that
+	 * keeps going after 30 such answers has its updates blocked. */
+	if ((ret = limiter_new(262144, 1.0 / 60, 10, &s->nochg)) != 0 ||
+	    (ret = limiter_new(65536, 1.0 / 600, 30, &s->strikes)) != 0 ||
+	    (ret = limiter_new(65536, 0.1, 30, &s->fail_ip)) != 0 ||
 	    (ret = limiter_new(65536, 1.0 / 30, 10, &s->fail_user)) != 0 ||
 	    (ret = authcache_new(65536, 3600, &s->cache)) != 0 ||
 	    (ret = authcache_gate_init(&s->gate, conf->auth_threads)) != 0 ||
@@ -388,6 +393,8 @@ void http_server_free(http_server_t *s)
 	authcache_free(s->cache);
 	limiter_free(s->fail_ip);
 	limiter_free(s->fail_user);
+	limiter_free(s->nochg);
+	limiter_free(s->strikes);
 	if (s->access_fd >= 0)
 		close(s->access_fd);
 	if (s->tls)

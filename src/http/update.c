@@ -307,6 +307,51 @@ void update_authenticated(http_job_t *job)
 	submit(job);
 }
 
+static void block_done(wreq_t *r)
+{
+	json_decref(r->result);
+	free(r);
+}
+
+/*
+ * A client that keeps sending the same update: after the allowance, each
+ * identical update is answered 911 (back off) instead of nochg; one that
+ * ignores 30 of those has the host's updates blocked (records still
+ * served, owner lifts it), with the reason in the host's history.
+ */
+static void police_nochg(http_job_t *job, hup_host_t *host)
+{
+	http_server_t *s = job->thread->srv;
+	double now = mono_f();
+	size_t len = strlen(host->name);
+	if (limiter_allow(s->nochg, host->name, len, now)) {
+		limiter_charge(s->nochg, host->name, len, now);
+		return;
+	}
+	host->code = HUP_911;
+	if (limiter_allow(s->strikes, host->name, len, now)) {
+		limiter_charge(s->strikes, host->name, len, now);
+		return;
+	}
+	host->code = HUP_ABUSE;
+	struct {
+		wreq_t r;
+		op_host_state_t a;
+	} *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return;
+	snprintf(b->a.fqdn, sizeof(b->a.fqdn), "%s", host->name);
+	snprintf(b->a.reason, sizeof(b->a.reason),
+	         "the same update was sent again and again after being told to back off "
+	         "(client %s, %s)", job->hup.src, job->hup.client);
+	snprintf(b->a.evidence, sizeof(b->a.evidence), "%s", job->hup.src);
+	snprintf(b->a.actor, sizeof(b->a.actor), "ddnsd: update flood heuristic");
+	b->r.op = op_host_block;
+	b->r.args = &b->a;
+	b->r.done = block_done;
+	writer_submit(s->writer, &b->r);
+}
+
 static const char *code_word(int code)
 {
 	switch (code) {
@@ -347,6 +392,17 @@ void update_finish(http_job_t *job)
 			charge_failure(job, false);
 			break;
 		}
+	}
+	bool all_911 = h->nhosts > 0;
+	for (size_t i = 0; i < h->nhosts; i++) {
+		if (h->hosts[i].code == HUP_NOCHG)
+			police_nochg(job, &h->hosts[i]);
+		all_911 &= h->hosts[i].code == HUP_911;
+	}
+	if (all_911) {
+		/* Slow down: 503 and Retry-After, which clients honour. */
+		throttle(job);
+		return;
 	}
 	addrs_text(h, addrs, sizeof(addrs));
 	if (job->dialect == DIALECT_DUCKDNS) {

@@ -24,6 +24,7 @@ const char *ddns_strerror(int err)
 	case DDNS_ERESERVED: return "name is reserved";
 	case DDNS_ESUSPENDED: return "host is suspended";
 	case DDNS_ESTATE:    return "already in that state";
+	case DDNS_EBLOCKED:  return "updates blocked for abusive polling";
 	}
 	if (err < 0 && err > -1000)
 		return strerror(-err);

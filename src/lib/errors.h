@@ -25,6 +25,7 @@ enum ddns_err {
 	DDNS_ERESERVED = -1013, /* name is reserved */
 	DDNS_ESUSPENDED = -1014, /* host is suspended for abuse */
 	DDNS_ESTATE    = -1015, /* object is already in that state */
+	DDNS_EBLOCKED  = -1016, /* host's updates are blocked for abuse */
 };
 
 /* Returns a static, human-readable description of err (any sign). */

@@ -28,7 +28,9 @@ typedef struct {
 	int64_t generation;      /* bumped on password change */
 } db_user_t;
 
-enum host_state { HOST_ACTIVE = 0, HOST_OFFLINE = 1, HOST_SUSPENDED = 2 };
+/* BLOCKED: updates refused for abusive polling (records still served);
+ * its owner lifts it. SUSPENDED: taken down by the abuse desk. */
+enum host_state { HOST_ACTIVE = 0, HOST_OFFLINE = 1, HOST_SUSPENDED = 2, HOST_BLOCKED = 3 };
 
 typedef struct {
 	int64_t id;

@@ -131,7 +131,7 @@ int hostrr_write(db_t *db, const db_host_t *h, const db_host_t *old, const conf_
 			ret = put_addrs(db, h, &o[1], s->has_v4, s->v4, s->has_v6, s->v6);
 		return ret;
 	}
-	bool online = h->state == HOST_ACTIVE;
+	bool online = h->state == HOST_ACTIVE || h->state == HOST_BLOCKED;
 	if (mask & 1) {
 		ret = put_addrs(db, h, &o[0], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
 		if (ret == 0)

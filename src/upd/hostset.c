@@ -126,6 +126,11 @@ int hostset_parse(const json_t *args, op_host_update_t *a, char *err, size_t err
 		a->offline = json_is_true(b);
 		a->set |= HSET_OFFLINE;
 	}
+	if (ret == 0 && (b = json_object_get(args, "unblock")) != NULL) {
+		if (!json_is_true(b))
+			ret = bad(err, errlen, "unblock takes true");
+		a->set |= HSET_UNBLOCK;
+	}
 	if (ret == 0 && a->set == 0)
 		ret = bad(err, errlen, "nothing to change");
 	return ret;

@@ -93,6 +93,7 @@ int op_http_update(wctx_t *w, wreq_t *r)
 			h->code = HUP_NOHOST;
 			break;
 		case DDNS_ESUSPENDED:
+		case DDNS_EBLOCKED:
 			h->code = HUP_ABUSE;
 			break;
 		case DDNS_EDB:

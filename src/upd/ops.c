@@ -67,7 +67,8 @@ static int get_host(wctx_t *w, wreq_t *r, const char *fqdn, db_host_t *h)
 
 static const char *state_name(int s)
 {
-	return s == HOST_SUSPENDED ? "suspended" : s == HOST_OFFLINE ? "offline" : "active";
+	return s == HOST_SUSPENDED ? "suspended" : s == HOST_OFFLINE ? "offline" :
+	       s == HOST_BLOCKED ? "blocked" : "active";
 }
 
 json_t *ops_host_json(const db_host_t *h)
@@ -360,6 +361,15 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		return DDNS_ESUSPENDED;
 	}
 	h = old;
+	if (old.state == HOST_BLOCKED) {
+		if (!(a->set & HSET_UNBLOCK)) {
+			snprintf(r->msg, sizeof(r->msg), "updates of %s are blocked: %s; its owner can "
+			         "lift this (ddnsctl host set --unblock, or the API)", a->fqdn, old.reason);
+			return DDNS_EBLOCKED;
+		}
+		h.state = HOST_ACTIVE;
+		h.reason[0] = '\0';
+	}
 	if (a->set & HSET_V4) {
 		h.has_v4 = a->has_v4;
 		memcpy(h.v4, a->v4, 4);
@@ -458,6 +468,36 @@ int op_host_state(wctx_t *w, wreq_t *r)
 		r->changed = true;
 		r->result = ops_host_json(&h);
 	}
+	return ret;
+}
+
+int op_host_block(wctx_t *w, wreq_t *r)
+{
+	op_host_state_t *a = r->args;
+	db_host_t old, h;
+	int ret = get_host(w, r, a->fqdn, &old);
+	if (ret != 0)
+		return ret;
+	if (old.state != HOST_ACTIVE && old.state != HOST_OFFLINE)
+		return 0; /* suspended or already blocked: nothing to add */
+	h = old;
+	h.state = HOST_BLOCKED;
+	snprintf(h.reason, sizeof(h.reason), "%s", a->reason);
+	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0)
+		return ret;
+	db_history_t hist;
+	memset(&hist, 0, sizeof(hist));
+	hist.host = h.id;
+	hist.time = wctx_now(w);
+	snprintf(hist.src, sizeof(hist.src), "%s", a->evidence);
+	summary(&old, hist.old, sizeof(hist.old));
+	snprintf(hist.new_, sizeof(hist.new_), "updates blocked: %s", a->reason);
+	snprintf(hist.result, sizeof(hist.result), "blocked");
+	if ((ret = db_history_add(wctx_db(w), &hist)) != 0)
+		return ret;
+	ret = audit(w, a->actor, "host.block", a->fqdn, a->reason, a->evidence);
+	if (ret == 0)
+		r->changed = true;
 	return ret;
 }
 

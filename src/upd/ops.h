@@ -52,6 +52,7 @@ enum op_host_set {
 	HSET_WILDCARD = 1 << 7,
 	HSET_OFFLINE = 1 << 8,  /* set the offline flag to `offline` */
 	HSET_MX_PREF = 1 << 9,  /* change only the preference of the MX */
+	HSET_UNBLOCK = 1 << 10, /* lift a block for abusive polling */
 };
 
 typedef struct {
@@ -130,6 +131,10 @@ int op_host_del(wctx_t *w, wreq_t *r);
 int op_token_add(wctx_t *w, wreq_t *r);
 int op_tsig_add(wctx_t *w, wreq_t *r);
 int op_token_revoke(wctx_t *w, wreq_t *r);
+
+/* Blocks a host's updates for abusive polling (args: op_host_state_t,
+ * reason says what it did). Its records stay served. */
+int op_host_block(wctx_t *w, wreq_t *r);
 int op_apitoken_add(wctx_t *w, wreq_t *r);
 int op_apitoken_revoke(wctx_t *w, wreq_t *r);
 
