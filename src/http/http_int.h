@@ -51,6 +51,15 @@ struct http_thread {
 	size_t nplain;                      /* how many are plain HTTP */
 	h2o_socket_t **listeners;
 	bool stop;
+	/* Open connections per client address (IPv6: per /64), this thread's
+	 * share of http-conns-per-ip. Open addressing; a slot whose count is
+	 * 0 is free for another address. */
+	struct conncount {
+		uint8_t key[8];
+		uint32_t count;
+	} *conns;
+	size_t conns_mask;
+	unsigned conns_cap;
 };
 
 /* What a request is waiting for. */

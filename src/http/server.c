@@ -125,15 +125,71 @@ void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf, len);
 }
 
+#define CONNS_SLOTS 4096
+
+/* The counter of the address of sock, created if missing; NULL when the
+ * table is full (then there is no limit for it). */
+static struct conncount *conn_slot(http_thread_t *t, h2o_socket_t *sock)
+{
+	struct sockaddr_storage ss;
+	uint8_t key[8] = { 0 };
+	socklen_t sl = h2o_socket_getpeername(sock, (struct sockaddr *)&ss);
+	if (sl == 0)
+		return NULL;
+	if (ss.ss_family == AF_INET)
+		memcpy(key, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	else
+		memcpy(key, &((struct sockaddr_in6 *)&ss)->sin6_addr, 8); /* its /64 */
+	uint64_t h;
+	memcpy(&h, key, 8);
+	h *= 0x9E3779B97F4A7C15ULL;
+	size_t i = (size_t)(h >> 40) & t->conns_mask;
+	struct conncount *free_slot = NULL;
+	for (size_t n = 0; n <= t->conns_mask; n++, i = (i + 1) & t->conns_mask) {
+		struct conncount *c = &t->conns[i];
+		if (c->count > 0 && memcmp(c->key, key, 8) == 0)
+			return c;
+		if (c->count == 0 && free_slot == NULL)
+			free_slot = c;
+		if (c->count == 0 && memcmp(c->key, "\0\0\0\0\0\0\0\0", 8) == 0)
+			break; /* never used: the key is not further on */
+	}
+	if (free_slot != NULL) {
+		memcpy(free_slot->key, key, 8);
+		free_slot->count = 0;
+	}
+	return free_slot;
+}
+
+static void on_conn_close(void *data)
+{
+	struct conncount *c = data;
+	if (c->count > 0)
+		c->count--;
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
 	if (err != NULL)
 		return;
 	h2o_accept_ctx_t *accept = listener->data;
+	http_thread_t *t = H2O_STRUCT_FROM_MEMBER(http_thread_t, ctx, accept->ctx);
 	h2o_socket_t *sock;
 	/* Several at once: under a burst one wake-up takes many. */
-	for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+	for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++) {
+		struct conncount *c = t->conns ? conn_slot(t, sock) : NULL;
+		if (c != NULL) {
+			if (c->count >= t->conns_cap) {
+				/* Over the cap for this address: refuse at once. */
+				h2o_socket_close(sock);
+				continue;
+			}
+			c->count++;
+			sock->on_close.cb = on_conn_close;
+			sock->on_close.data = c;
+		}
 		h2o_accept(accept, sock);
+	}
 }
 
 static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
@@ -174,6 +230,11 @@ static void *thread_run(void *arg)
 	t->accept.hosts = t->srv->h2o.hosts;
 	t->accept_tls = t->accept;
 	t->accept_tls.ssl_ctx = t->srv->tls;
+	t->conns = calloc(CONNS_SLOTS, sizeof(*t->conns));
+	t->conns_mask = CONNS_SLOTS - 1;
+	t->conns_cap = t->srv->conf->http_conns_per_ip / t->srv->nthreads;
+	if (t->conns_cap == 0)
+		t->conns_cap = 1;
 	t->listeners = calloc(t->nfds, sizeof(*t->listeners));
 	for (size_t i = 0; t->listeners && i < t->nfds; i++) {
 		t->listeners[i] = h2o_evloop_socket_create(t->ctx.loop, t->fds[i], H2O_SOCKET_FLAG_DONT_READ);
@@ -191,6 +252,7 @@ static void *thread_run(void *arg)
 	free(t->listeners);
 	for (int i = 0; i < 10; i++)
 		h2o_evloop_run(t->ctx.loop, 10);
+	/* Connections still open keep pointers into the table: it stays. */
 	return NULL;
 }
 
@@ -388,6 +450,7 @@ void http_server_free(http_server_t *s)
 			if (s->threads[i].fds[j] >= 0)
 				close(s->threads[i].fds[j]);
 		free(s->threads[i].fds);
+		free(s->threads[i].conns);
 	}
 	authpool_free(s->auth);
 	authcache_free(s->cache);

@@ -101,3 +101,28 @@ def test_access_log_lines_without_secrets(tls_server):
     assert "token=***" in updates[1]["path"]
     assert updates[2]["path"] == f"/update/{label}/***/203.0.113.64"
     assert all(x["client"] == "127.0.0.1" and x["status"] == 200 for x in updates)
+
+
+def test_connections_per_address_are_capped(tmp_path):
+    import socket
+    d = start_http_ddnsd(tmp_path / "d", server={"http-conns-per-ip": "4"})
+    try:
+        socks = [socket.create_connection(("127.0.0.1", d.http_port)) for _ in range(10)]
+        answered = 0
+        for s in socks:
+            s.settimeout(2)
+            try:
+                s.sendall(b"GET /checkip HTTP/1.1\r\nHost: x\r\n\r\n")
+                answered += bool(s.recv(100))
+            except OSError:
+                pass
+        assert 1 <= answered <= 4, answered
+        for s in socks:
+            s.close()
+        # Closed connections give their places back.
+        d.assert_alive()
+        r = http_request(d.http_port, "/checkip")
+        assert r.status == 200
+    finally:
+        d.stop()
+        d.cleanup()
