@@ -403,6 +403,10 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	h2o_config_init(&s->h2o);
 	s->h2o.max_request_entity_size = HTTP_MAX_BODY;
 	s->h2o.server_name = h2o_iovec_init(H2O_STRLIT("ddnsd"));
+	/* A request must arrive whole, and a connection may idle, this long:
+	 * a slowloris client holds a connection for at most this time. */
+	s->h2o.http1.req_timeout = (uint64_t)conf->http_timeout * 1000;
+	s->h2o.http2.idle_timeout = (uint64_t)conf->http_timeout * 1000;
 	h2o_hostconf_t *host = h2o_config_register_host(&s->h2o, h2o_iovec_init(H2O_STRLIT("default")),
 	                                                65535);
 	route(s, host, "/nic/update", update_on_nic);

@@ -60,6 +60,7 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "tls-key",          T_STR,   0, PATH_MAX, "", SRV(tls_key) },
 	{ S_SERVER, "access-log",       T_STR,   0, PATH_MAX, "", SRV(access_log) },
 	{ S_SERVER, "http-conns-per-ip", T_UINT, 1, 1000000, "256", SRV(http_conns_per_ip) },
+	{ S_SERVER, "http-timeout",     T_UINT,  1, 3600, "10", SRV(http_timeout) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
