@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "store/db.h"
 #include "upd/writer.h"
+#include "upd/xfr.h"
 #include "upd/zoneload.h"
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
 	writer_t *writer;
 	ctl_server_t *ctl;
 	http_server_t *http;
+	xfr_t *xfr;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -73,6 +75,7 @@ static void reload(daemon_t *d)
 		return;
 	}
 	ctl_server_set_conf(d->ctl, nc);
+	xfr_set_conf(d->xfr, nc);
 	/* The old configuration may still be read by a request in flight; it
 	 * is kept until exit (a reload is rare and a conf_t small). */
 	d->retired = realloc(d->retired, (d->nretired + 1) * sizeof(conf_t *));
@@ -167,6 +170,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.db = NULL; /* the writer owns it now */
+	if (xfr_new(d.conf, &d.xfr, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	dns_server_set_xfr(d.dns, xfr_handoff, d.xfr);
 	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0 ||
 	    http_server_new(d.conf, d.writer, &d.http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
@@ -206,6 +214,7 @@ out:
 	writer_free(d.writer);
 	http_server_free(d.http);
 	dns_server_free(d.dns);
+	xfr_free(d.xfr);
 	/* No reader is left; free the zones directly. */
 	zoneload_free(d.zones);
 	db_close(d.db);

@@ -150,6 +150,12 @@ fail:
 	return DDNS_ECONF;
 }
 
+void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx)
+{
+	s->tcp.xfr = cb;
+	s->tcp.xfr_ctx = ctx;
+}
+
 int dns_server_start(dns_server_t *s)
 {
 	for (unsigned i = 0; i < s->nworkers; i++) {

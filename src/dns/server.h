@@ -47,7 +47,19 @@ struct udp_worker {
 	const query_conf_t *qc;
 };
 
+/*
+ * Zone transfers leave the TCP thread: a connection whose next message is
+ * an AXFR or IXFR query is handed, with that message and any replies not
+ * yet written, to this callback, which owns the socket from then on (it
+ * may block: it runs its own thread). Set before dns_server_start.
+ */
+typedef void (*dns_xfr_cb)(int fd, const uint8_t *query, size_t len, const uint8_t *pending,
+                           size_t pending_len, const struct sockaddr_storage *peer, void *ctx);
+void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx);
+
 struct tcp_worker {
+	dns_xfr_cb xfr;
+	void *xfr_ctx;
 	int *fds;                        /* listening sockets */
 	size_t nfds;
 	int stop_fd;

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include <libknot/libknot.h>
+
 #include "dns/server.h"
 #include "lib/log.h"
 
@@ -29,6 +31,7 @@
 
 typedef struct conn {
 	int fd;
+	struct sockaddr_storage peer;
 	uint8_t *in;
 	size_t inlen, incap;
 	uint8_t *out;
@@ -55,10 +58,11 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void conn_close(tcp_state_t *st, conn_t *c)
+static void conn_forget(tcp_state_t *st, conn_t *c, bool close_fd)
 {
 	epoll_ctl(st->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	if (close_fd)
+		close(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -69,6 +73,11 @@ static void conn_close(tcp_state_t *st, conn_t *c)
 	free(c->out);
 	free(c);
 	st->count--;
+}
+
+static void conn_close(tcp_state_t *st, conn_t *c)
+{
+	conn_forget(st, c, true);
 }
 
 static void conn_events(tcp_state_t *st, conn_t *c)
@@ -124,7 +133,23 @@ static int conn_flush(conn_t *c)
 	return 0;
 }
 
-/* Answers every complete message in the input buffer. */
+/* Is this message a zone-transfer query? Only the question is read. */
+static bool is_xfr(const uint8_t *q, size_t len)
+{
+	if (len < KNOT_WIRE_HEADER_SIZE + 5 || knot_wire_get_qr(q) ||
+	    knot_wire_get_opcode(q) != KNOT_OPCODE_QUERY || knot_wire_get_qdcount(q) != 1)
+		return false;
+	int n = knot_dname_wire_check(q + KNOT_WIRE_HEADER_SIZE, q + len, NULL);
+	if (n <= 0 || KNOT_WIRE_HEADER_SIZE + (size_t)n + 4 > len)
+		return false;
+	uint16_t t = (uint16_t)(q[KNOT_WIRE_HEADER_SIZE + n] << 8 | q[KNOT_WIRE_HEADER_SIZE + n + 1]);
+	return t == KNOT_RRTYPE_AXFR || t == KNOT_RRTYPE_IXFR;
+}
+
+#define HANDED_OFF 1
+
+/* Answers every complete message in the input buffer. Returns HANDED_OFF
+ * when the connection went to the transfer thread. */
 static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 {
 	size_t pos = 0;
@@ -132,6 +157,11 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 		size_t mlen = (size_t)c->in[pos] << 8 | c->in[pos + 1];
 		if (c->inlen - pos < 2 + mlen)
 			break;
+		if (st->w->xfr != NULL && is_xfr(c->in + pos + 2, mlen)) {
+			st->w->xfr(c->fd, c->in + pos + 2, mlen, c->out + c->outpos,
+			           c->outlen - c->outpos, &c->peer, st->w->xfr_ctx);
+			return HANDED_OFF;
+		}
 		size_t rlen = query_answer(&st->env, c->in + pos + 2, mlen, st->resp, 65535, true);
 		pos += 2 + mlen;
 		if (rlen == 0)
@@ -183,15 +213,18 @@ static int conn_read(tcp_state_t *st, conn_t *c, uint64_t now)
 		c->last = now;
 		if (c->msg_start == 0)
 			c->msg_start = now;
-		if (conn_process(st, c, now) != 0)
-			return -1;
+		int ret = conn_process(st, c, now);
+		if (ret != 0)
+			return ret;
 	}
 }
 
 static void do_accept(tcp_state_t *st, int lfd, uint64_t now)
 {
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		if (st->count >= st->w->max_clients) {
@@ -206,6 +239,7 @@ static void do_accept(tcp_state_t *st, int lfd, uint64_t now)
 			continue;
 		}
 		c->fd = fd;
+		c->peer = peer;
 		c->last = now;
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
 		if (epoll_ctl(st->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -285,6 +319,10 @@ void *tcp_worker_run(void *arg)
 			int ret = 0;
 			if (!c->eof && (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 				ret = conn_read(&st, c, now);
+			if (ret == HANDED_OFF) {
+				conn_forget(&st, c, false); /* the transfer thread has the socket */
+				continue;
+			}
 			if (ret == 0)
 				ret = conn_flush(c);
 			if (ret == 0 && (evs[i].events & EPOLLERR))

@@ -651,3 +651,40 @@ int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t owne
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)types);
 	return db_step_done(st);
 }
+
+int db_journal_foreach(db_t *db, int64_t zone, uint32_t after, db_journal_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT serial, removed, added FROM journal "
+	                          "WHERE zone = ?1 AND serial > ?2 ORDER BY serial";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_int64(st, 2, after);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const uint8_t *r = sqlite3_column_blob(st, 1), *a = sqlite3_column_blob(st, 2);
+		ret = fn((uint32_t)sqlite3_column_int64(st, 0), r ? r : (const uint8_t *)"",
+		         (size_t)sqlite3_column_bytes(st, 1), a ? a : (const uint8_t *)"",
+		         (size_t)sqlite3_column_bytes(st, 2), ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = DDNS_EDB;
+	db_reset(st);
+	return ret;
+}
+
+int db_journal_prune(db_t *db, int64_t zone, unsigned keep)
+{
+	static const char sql[] = "DELETE FROM journal WHERE zone = ?1 AND serial < "
+	                          "(SELECT serial FROM journal WHERE zone = ?1 "
+	                          " ORDER BY serial DESC LIMIT 1 OFFSET ?2)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_int64(st, 2, keep > 0 ? keep - 1 : 0);
+	return db_step_done(st);
+}

@@ -146,3 +146,12 @@ int db_rollback_savepoint(db_t *db);
  * (bit t for type t; only types below 64). */
 int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
                        uint64_t types);
+
+/* Journal rows of a zone with serial after `after` (RFC 1982 order is the
+ * caller's business: rows come by ascending serial number). */
+typedef int (*db_journal_fn)(uint32_t serial, const uint8_t *removed, size_t rlen,
+                             const uint8_t *added, size_t alen, void *ctx);
+int db_journal_foreach(db_t *db, int64_t zone, uint32_t after, db_journal_fn fn, void *ctx);
+
+/* Keeps the newest `keep` journal rows of a zone. */
+int db_journal_prune(db_t *db, int64_t zone, unsigned keep);
