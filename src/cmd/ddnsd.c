@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "store/db.h"
 #include "upd/writer.h"
+#include "upd/notify.h"
 #include "upd/xfr.h"
 #include "upd/zoneload.h"
 
@@ -38,6 +39,7 @@ typedef struct {
 	ctl_server_t *ctl;
 	http_server_t *http;
 	xfr_t *xfr;
+	notifier_t *notifier;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -175,6 +177,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dns_server_set_xfr(d.dns, xfr_handoff, d.xfr);
+	if ((ret = notify_new(d.conf, &d.notifier)) != 0) {
+		fprintf(stderr, "ddnsd: cannot start NOTIFY: %s\n", ddns_strerror(ret));
+		goto out;
+	}
+	writer_set_notifier(d.writer, d.notifier);
 	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0 ||
 	    http_server_new(d.conf, d.writer, &d.http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
@@ -212,6 +219,7 @@ out:
 	http_server_stop(d.http);
 	ctl_server_free(d.ctl);
 	writer_free(d.writer);
+	notify_free(d.notifier);
 	http_server_free(d.http);
 	dns_server_free(d.dns);
 	xfr_free(d.xfr);

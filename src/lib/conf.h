@@ -93,6 +93,7 @@ typedef struct {
 	char *access_log;            /* file of one JSON line per request; "" off */
 	unsigned http_conns_per_ip;  /* open connections one address may have */
 	unsigned http_timeout;       /* seconds to send a request, or to idle */
+	unsigned journal_max;        /* journal rows (serials) kept per zone for IXFR */
 	unsigned default_max_hosts;  /* host quota of a new user */
 	conf_zone_t *zones;
 	size_t zone_count;

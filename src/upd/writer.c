@@ -22,6 +22,7 @@
 #include "lib/errors.h"
 #include "lib/log.h"
 #include "store/account.h"
+#include "upd/notify.h"
 #include "upd/writer.h"
 #include "upd/zoneload.h"
 
@@ -68,6 +69,8 @@ struct writer {
 	pend_t *pend;
 	size_t npend, pcap;
 	bool storage_failed;      /* a COMMIT failed; the WAL must be reset first */
+	struct notifier *notifier;
+	unsigned batches;
 	uint8_t *jbuf[2];         /* journal: removed, added */
 	size_t jlen[2], jcap[2];
 };
@@ -366,6 +369,10 @@ static int write_journal(writer_t *w)
 		                         w->jbuf[1], w->jlen[1]);
 		if (ret != 0)
 			return ret;
+		/* Retention: pruning now and then keeps it cheap. */
+		if ((w->batches & 63) == 0 &&
+		    (ret = db_journal_prune(w->db, z->id, w->conf->journal_max)) != 0)
+			return ret;
 	}
 	return 0;
 }
@@ -446,6 +453,7 @@ static void publish(writer_t *w)
 		if (z->rebuild)
 			rebuild_zone(w, zi);
 		z->dirty = z->rebuild = false;
+		notify_changed(w->notifier, zi, z->serial);
 	}
 }
 
@@ -481,6 +489,7 @@ static bool storage_ready(writer_t *w)
 static void run_batch(writer_t *w, wreq_t *batch)
 {
 	w->ctx.now = (int64_t)time(NULL);
+	w->batches++;
 	char why[256];
 	if (!storage_ready(w)) {
 		fail_batch(w, batch, "storage is failing (I/O error or disk full); retrying");
@@ -655,6 +664,11 @@ void writer_free(writer_t *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w);
+}
+
+void writer_set_notifier(writer_t *w, struct notifier *n)
+{
+	w->notifier = n;
 }
 
 void writer_submit(writer_t *w, wreq_t *r)

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* NOTIFY sender; see notify.h. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <libknot/libknot.h>
+
+#include "lib/log.h"
+#include "lib/name.h"
+#include "upd/notify.h"
+
+#define INTERVAL_MS 250
+#define RETRY_MS 2000
+#define TRIES 5
+
+typedef struct {
+	size_t zone;
+	conf_addr_t addr;
+	uint32_t acked;            /* last serial the secondary confirmed */
+	bool acked_any;
+	uint32_t inflight;         /* serial of the NOTIFY awaiting an answer */
+	uint16_t id;
+	int tries;                 /* sent for inflight so far; 0: none outstanding */
+	uint64_t last_ms;          /* when the last one went out */
+} target_t;
+
+struct notifier {
+	const conf_t *conf;
+	target_t *t;
+	size_t nt;
+	uint32_t *serial;          /* per zone: newest published */
+	bool *changed;             /* per zone: newer than what was sent */
+	uint8_t (*apex)[NAME_WIRE_MAX];
+	size_t *apex_len;
+	int fd4, fd6;
+	int wake;                  /* eventfd: a zone changed */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool running, stopping;
+	atomic_ulong sent, acked;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void send_notify(notifier_t *n, target_t *t, uint32_t serial)
+{
+	uint8_t w[512];
+	memset(w, 0, KNOT_WIRE_HEADER_SIZE);
+	if (t->tries == 0 || t->inflight != serial) {
+		uint16_t id;
+		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+			id = (uint16_t)now_ms();
+		t->id = id;
+		t->inflight = serial;
+		t->tries = 0;
+	}
+	knot_wire_set_id(w, t->id);
+	knot_wire_set_opcode(w, KNOT_OPCODE_NOTIFY);
+	knot_wire_set_aa(w);
+	knot_wire_set_qdcount(w, 1);
+	size_t len = KNOT_WIRE_HEADER_SIZE;
+	memcpy(w + len, n->apex[t->zone], n->apex_len[t->zone]);
+	len += n->apex_len[t->zone];
+	w[len++] = 0;              /* the root label */
+	w[len++] = 0;
+	w[len++] = KNOT_RRTYPE_SOA;
+	w[len++] = 0;
+	w[len++] = KNOT_CLASS_IN;
+	int fd = t->addr.ss.ss_family == AF_INET6 ? n->fd6 : n->fd4;
+	if (fd >= 0 && sendto(fd, w, len, 0, (const struct sockaddr *)&t->addr.ss, t->addr.len) > 0)
+		atomic_fetch_add(&n->sent, 1);
+	t->tries++;
+	t->last_ms = now_ms();
+}
+
+static void receive(notifier_t *n, int fd)
+{
+	uint8_t w[512];
+	struct sockaddr_storage from;
+	for (;;) {
+		socklen_t fl = sizeof(from);
+		ssize_t r = recvfrom(fd, w, sizeof(w), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (r < 0)
+			return;
+		if ((size_t)r < KNOT_WIRE_HEADER_SIZE || !knot_wire_get_qr(w) ||
+		    knot_wire_get_opcode(w) != KNOT_OPCODE_NOTIFY)
+			continue;
+		uint16_t id = knot_wire_get_id(w);
+		pthread_mutex_lock(&n->mu);
+		for (size_t i = 0; i < n->nt; i++) {
+			target_t *t = &n->t[i];
+			if (t->tries > 0 && t->id == id) {
+				t->acked = t->inflight;
+				t->acked_any = true;
+				t->tries = 0;
+				atomic_fetch_add(&n->acked, 1);
+				if (knot_wire_get_rcode(w) != KNOT_RCODE_NOERROR)
+					log_warn("notify: a secondary answered NOTIFY with rcode %d",
+					         knot_wire_get_rcode(w));
+			}
+		}
+		pthread_mutex_unlock(&n->mu);
+	}
+}
+
+static void *run(void *arg)
+{
+	notifier_t *n = arg;
+	pthread_setname_np(pthread_self(), "ddnsd-notify");
+	for (;;) {
+		/* Decide what to send now, and how long to sleep. */
+		int wait = 1000;
+		pthread_mutex_lock(&n->mu);
+		if (n->stopping) {
+			pthread_mutex_unlock(&n->mu);
+			break;
+		}
+		uint64_t now = now_ms();
+		for (size_t i = 0; i < n->nt; i++) {
+			target_t *t = &n->t[i];
+			uint32_t want = n->serial[t->zone];
+			bool behind = !t->acked_any || t->acked != want;
+			if (!n->changed[t->zone] && !behind)
+				continue;
+			if (!behind)
+				continue;
+			uint64_t due;
+			if (t->tries == 0)
+				due = t->last_ms + INTERVAL_MS;          /* nothing outstanding */
+			else if (t->inflight != want)
+				due = t->last_ms + INTERVAL_MS;          /* newer serial: coalesce */
+			else if (t->tries < TRIES)
+				due = t->last_ms + RETRY_MS;             /* no answer: retry */
+			else
+				continue;                                /* gave up until the next change */
+			if (due <= now) {
+				send_notify(n, t, want);
+				due = now + (t->tries < TRIES ? RETRY_MS : 1000);
+			}
+			if (due - now < (uint64_t)wait)
+				wait = (int)(due - now);
+		}
+		for (size_t z = 0; z < n->conf->zone_count; z++)
+			n->changed[z] = false;
+		pthread_mutex_unlock(&n->mu);
+
+		struct pollfd p[3] = { { .fd = n->fd4, .events = POLLIN }, { .fd = n->fd6, .events = POLLIN },
+		                       { .fd = n->wake, .events = POLLIN } };
+		int r = poll(p, 3, wait > 0 ? wait : 1);
+		if (r > 0) {
+			if (p[2].revents & POLLIN) {
+				uint64_t v;
+				ssize_t rd = read(n->wake, &v, sizeof(v));
+				(void)rd;
+			}
+			if (p[0].revents & POLLIN)
+				receive(n, n->fd4);
+			if (p[1].revents & POLLIN)
+				receive(n, n->fd6);
+		}
+	}
+	return NULL;
+}
+
+int notify_new(const conf_t *conf, notifier_t **out)
+{
+	notifier_t *n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	n->conf = conf;
+	n->fd4 = n->fd6 = -1;
+	n->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&n->mu, NULL);
+	pthread_cond_init(&n->cv, NULL);
+	size_t zc = conf->zone_count ? conf->zone_count : 1;
+	n->serial = calloc(zc, sizeof(*n->serial));
+	n->changed = calloc(zc, sizeof(*n->changed));
+	n->apex = calloc(zc, sizeof(*n->apex));
+	n->apex_len = calloc(zc, sizeof(*n->apex_len));
+	for (size_t z = 0; z < conf->zone_count; z++)
+		n->nt += conf->zones[z].notify.n;
+	n->t = calloc(n->nt ? n->nt : 1, sizeof(*n->t));
+	if (!n->serial || !n->changed || !n->apex || !n->apex_len || !n->t) {
+		notify_free(n);
+		return -ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t z = 0; z < conf->zone_count; z++) {
+		int l = name_to_wire(conf->zones[z].name, n->apex[z]);
+		n->apex_len[z] = l > 0 ? (size_t)l - 1 : 0; /* the root label is added when sending */
+		for (size_t i = 0; i < conf->zones[z].notify.n; i++) {
+			n->t[k].zone = z;
+			n->t[k].addr = conf->zones[z].notify.v[i];
+			k++;
+		}
+	}
+	n->fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	n->fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (n->nt > 0) {
+		if (pthread_create(&n->thread, NULL, run, n) != 0) {
+			notify_free(n);
+			return -EAGAIN;
+		}
+		n->running = true;
+	}
+	*out = n;
+	return 0;
+}
+
+void notify_free(notifier_t *n)
+{
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&n->mu);
+	n->stopping = true;
+	pthread_mutex_unlock(&n->mu);
+	if (n->wake >= 0) {
+		uint64_t one = 1;
+		ssize_t w = write(n->wake, &one, sizeof(one));
+		(void)w;
+	}
+	if (n->running)
+		pthread_join(n->thread, NULL);
+	if (n->fd4 >= 0)
+		close(n->fd4);
+	if (n->fd6 >= 0)
+		close(n->fd6);
+	if (n->wake >= 0)
+		close(n->wake);
+	free(n->t);
+	free(n->serial);
+	free(n->changed);
+	free(n->apex);
+	free(n->apex_len);
+	free(n);
+}
+
+void notify_changed(notifier_t *n, size_t zone, uint32_t serial)
+{
+	if (n == NULL || n->nt == 0 || zone >= n->conf->zone_count)
+		return;
+	pthread_mutex_lock(&n->mu);
+	n->serial[zone] = serial;
+	n->changed[zone] = true;
+	pthread_mutex_unlock(&n->mu);
+	uint64_t one = 1;
+	ssize_t w = write(n->wake, &one, sizeof(one));
+	(void)w;
+}
+
+void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked)
+{
+	*sent = n ? atomic_load(&n->sent) : 0;
+	*acked = n ? atomic_load(&n->acked) : 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * NOTIFY (RFC 1996) to each zone's `notify` secondaries after a new serial
+ * is published. Coalesced: only the newest serial is ever announced, at
+ * most one NOTIFY per zone and secondary is outstanding, and a secondary
+ * hears about a zone at most every 250 ms, so a burst of thousands of
+ * updates costs a handful of NOTIFYs. Unanswered NOTIFYs are retried (2 s
+ * apart, 5 times). Its own thread; notify_changed() from the writer.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/conf.h"
+
+typedef struct notifier notifier_t;  /* struct notifier */
+
+int notify_new(const conf_t *conf, notifier_t **out);
+void notify_free(notifier_t *n);
+
+/* Zone conf->zones[zone] now serves serial. Never blocks. */
+void notify_changed(notifier_t *n, size_t zone, uint32_t serial);
+
+/* NOTIFY messages sent and acknowledged so far. */
+void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked);
