@@ -466,6 +466,9 @@ static int finish_host(parser_t *p, config_host_t *h)
 		if (strs_push(&h->checkip, url) != 0)
 			return -ENOMEM;
 	}
+	if (h->checkip.n == 0 && h->provider == PROVIDER_DYNDNS2 && strstr(h->server, "no-ip.com") != NULL &&
+	    strs_push(&h->checkip, "http://ip1.dynupdate.no-ip.com/") != 0)
+		return -ENOMEM; /* No-IP's own plain-text checkip service */
 	if (h->checkip6.n == 0) {
 		const config_strs_t *src = c->checkip6.n > 0 ? &c->checkip6 : &h->checkip;
 		for (size_t i = 0; i < src->n; i++)

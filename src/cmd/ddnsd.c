@@ -25,6 +25,7 @@
 #include "store/db.h"
 #include "upd/writer.h"
 #include "upd/notify.h"
+#include "upd/rfc2136.h"
 #include "upd/xfr.h"
 #include "upd/zoneload.h"
 
@@ -40,6 +41,7 @@ typedef struct {
 	http_server_t *http;
 	xfr_t *xfr;
 	notifier_t *notifier;
+	rfc2136_t *update;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -78,6 +80,7 @@ static void reload(daemon_t *d)
 	}
 	ctl_server_set_conf(d->ctl, nc);
 	xfr_set_conf(d->xfr, nc);
+	rfc2136_set_conf(d->update, nc);
 	/* The old configuration may still be read by a request in flight; it
 	 * is kept until exit (a reload is rare and a conf_t small). */
 	d->retired = realloc(d->retired, (d->nretired + 1) * sizeof(conf_t *));
@@ -182,6 +185,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	writer_set_notifier(d.writer, d.notifier);
+	if (rfc2136_new(d.conf, d.writer, &d.update, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	dns_server_set_update(d.dns, rfc2136_handoff, d.update);
 	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0 ||
 	    http_server_new(d.conf, d.writer, &d.http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
@@ -215,8 +223,13 @@ int main(int argc, char **argv)
 	}
 	status = 0;
 out:
-	/* Order: no new requests, finish the queued ones, then stop serving. */
+	/* Order: no new requests, finish the queued ones, then free. The DNS
+	 * threads hand updates and transfers to other threads: they stop
+	 * first. */
 	http_server_stop(d.http);
+	if (d.dns)
+		dns_server_stop(d.dns);
+	rfc2136_free(d.update);
 	ctl_server_free(d.ctl);
 	writer_free(d.writer);
 	notify_free(d.notifier);

@@ -156,6 +156,16 @@ void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx)
 	s->tcp.xfr_ctx = ctx;
 }
 
+void dns_server_set_update(dns_server_t *s, dns_update_cb cb, void *ctx)
+{
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		s->udp[i].update = cb;
+		s->udp[i].update_ctx = ctx;
+	}
+	s->tcp.update = cb;
+	s->tcp.update_ctx = ctx;
+}
+
 int dns_server_start(dns_server_t *s)
 {
 	for (unsigned i = 0; i < s->nworkers; i++) {

@@ -9,13 +9,28 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include "dns/query.h"
 #include "dns/zone.h"
 #include "lib/conf.h"
 
 typedef struct dns_server dns_server_t;
+
+/*
+ * Dynamic updates (RFC 2136) leave the DNS threads the same way: a UDP
+ * UPDATE message is passed with the socket and the sender's address (the
+ * callback answers with sendto on that socket, from its own thread); a TCP
+ * connection whose next message is an UPDATE is handed over like a
+ * transfer (tcp = true, fd is the connection, owned by the callback).
+ */
+typedef void (*dns_update_cb)(int fd, bool tcp, const uint8_t *msg, size_t len,
+                              const uint8_t *pending, size_t pending_len,
+                              const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx);
+void dns_server_set_update(dns_server_t *s, dns_update_cb cb, void *ctx);
 
 /*
  * Opens and binds every socket, so that a busy port or a bad address is
@@ -40,6 +55,8 @@ void *udp_worker_run(void *arg);
 void *tcp_worker_run(void *arg);
 
 struct udp_worker {
+	dns_update_cb update;
+	void *update_ctx;
 	int *fds;
 	size_t nfds;
 	int stop_fd;                     /* eventfd: readable when stopping */
@@ -57,9 +74,13 @@ typedef void (*dns_xfr_cb)(int fd, const uint8_t *query, size_t len, const uint8
                            size_t pending_len, const struct sockaddr_storage *peer, void *ctx);
 void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx);
 
+
+
 struct tcp_worker {
 	dns_xfr_cb xfr;
 	void *xfr_ctx;
+	dns_update_cb update;
+	void *update_ctx;
 	int *fds;                        /* listening sockets */
 	size_t nfds;
 	int stop_fd;

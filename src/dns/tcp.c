@@ -157,6 +157,13 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 		size_t mlen = (size_t)c->in[pos] << 8 | c->in[pos + 1];
 		if (c->inlen - pos < 2 + mlen)
 			break;
+		const uint8_t *m = c->in + pos + 2;
+		if (st->w->update != NULL && mlen >= KNOT_WIRE_HEADER_SIZE && !knot_wire_get_qr(m) &&
+		    knot_wire_get_opcode(m) == KNOT_OPCODE_UPDATE) {
+			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,
+			              &c->peer, sizeof(c->peer), st->w->update_ctx);
+			return HANDED_OFF;
+		}
 		if (st->w->xfr != NULL && is_xfr(c->in + pos + 2, mlen)) {
 			st->w->xfr(c->fd, c->in + pos + 2, mlen, c->out + c->outpos,
 			           c->outlen - c->outpos, &c->peer, st->w->xfr_ctx);

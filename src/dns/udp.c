@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include <libknot/libknot.h>
+
 #include "dns/server.h"
 #include "lib/log.h"
 
@@ -29,7 +31,7 @@ struct udp_bufs {
 	uint8_t txbuf[BATCH][TX_SIZE];
 };
 
-static void drain(int fd, struct udp_bufs *b, query_env_t *env)
+static void drain(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env)
 {
 	for (;;) {
 		for (int i = 0; i < BATCH; i++) {
@@ -46,6 +48,14 @@ static void drain(int fd, struct udp_bufs *b, query_env_t *env)
 			return;
 		int out = 0;
 		for (int i = 0; i < n; i++) {
+			const uint8_t *m = b->rxbuf[i];
+			if (w->update != NULL && b->rx[i].msg_len >= KNOT_WIRE_HEADER_SIZE &&
+			    !knot_wire_get_qr(m) && knot_wire_get_opcode(m) == KNOT_OPCODE_UPDATE) {
+				/* Updates go to their own thread, which answers. */
+				w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, &b->peer[i],
+				          b->rx[i].msg_hdr.msg_namelen, w->update_ctx);
+				continue;
+			}
 			size_t len = query_answer(env, b->rxbuf[i], b->rx[i].msg_len,
 			                          b->txbuf[out], TX_SIZE, false);
 			if (len == 0)
@@ -114,7 +124,7 @@ void *udp_worker_run(void *arg)
 			if (evs[i].data.fd == w->stop_fd)
 				stop = true;
 			else
-				drain(evs[i].data.fd, b, &env);
+				drain(w, evs[i].data.fd, b, &env);
 		}
 		if (stop)
 			break;

@@ -382,6 +382,8 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		h.ttl = a->ttl;
 	if (a->set & HSET_TXT)
 		snprintf(h.txt, sizeof(h.txt), "%s", a->txt);
+	if (a->set & HSET_ACME_SET)
+		snprintf(h.acme, sizeof(h.acme), "%s", a->acme_all);
 	if ((a->set & HSET_ACME_ADD) && (ret = acme_edit(h.acme, sizeof(h.acme), a->acme, true, r)) != 0)
 		return ret;
 	if ((a->set & HSET_ACME_DEL) && (ret = acme_edit(h.acme, sizeof(h.acme), a->acme, false, r)) != 0)

@@ -53,6 +53,7 @@ enum op_host_set {
 	HSET_OFFLINE = 1 << 8,  /* set the offline flag to `offline` */
 	HSET_MX_PREF = 1 << 9,  /* change only the preference of the MX */
 	HSET_UNBLOCK = 1 << 10, /* lift a block for abusive polling */
+	HSET_ACME_SET = 1 << 11, /* replace the ACME values (acme_all, a JSON array) */
 };
 
 typedef struct {
@@ -63,6 +64,7 @@ typedef struct {
 	uint32_t ttl;
 	char txt[DB_TXT_MAX];            /* JSON array for HSET_TXT */
 	char acme[256];                  /* value for HSET_ACME_ADD/DEL */
+	char acme_all[DB_TXT_MAX];       /* JSON array for HSET_ACME_SET */
 	char mx[DB_NAME_MAX];
 	int mx_pref;
 	bool wildcard;
