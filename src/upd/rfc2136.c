@@ -325,10 +325,12 @@ static void reply(ujob_t *j, int rcode, uint16_t tsig_err, const knot_rrset_t *t
 	knot_wire_set_ancount(w, 0);
 	knot_wire_set_nscount(w, 0);
 	knot_wire_set_arcount(w, 0);
-	if (j->have_key && tsig_err == 0) {
+	if (j->have_key && (tsig_err == 0 || tsig_err == KNOT_RCODE_BADTIME)) {
+		/* BADTIME is signed too, with our time in it (RFC 8945 5.2.3). */
 		uint8_t digest[128];
 		size_t dlen = sizeof(digest);
-		knot_tsig_sign(w, &len, sizeof(w), j->mac, j->mac_len, digest, &dlen, &j->key, 0, 0);
+		uint64_t t = tsig_rr ? knot_tsig_rdata_time_signed(tsig_rr) : 0;
+		knot_tsig_sign(w, &len, sizeof(w), j->mac, j->mac_len, digest, &dlen, &j->key, tsig_err, t);
 	} else if (tsig_err != 0 && tsig_rr != NULL) {
 		knot_tsig_add(w, &len, sizeof(w), tsig_err, tsig_rr);
 	}
@@ -509,18 +511,22 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		goto out;
 	}
 	int ret = knot_tsig_server_check(q->tsig_rr, q->wire, q->size, &j->key);
-	if (ret != KNOT_EOK) {
-		uint16_t e = ret == KNOT_TSIG_EBADTIME ? KNOT_RCODE_BADTIME :
-		             ret == KNOT_TSIG_EBADKEY ? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
-		knot_tsig_key_deinit(&j->key);
-		reply(j, KNOT_RCODE_NOTAUTH, e, q->tsig_rr);
-		goto out;
-	}
 	j->have_key = true;
 	j->mac_len = knot_tsig_rdata_mac_length(q->tsig_rr);
 	if (j->mac_len > sizeof(j->mac))
 		j->mac_len = sizeof(j->mac);
 	memcpy(j->mac, knot_tsig_rdata_mac(q->tsig_rr), j->mac_len);
+	if (ret != KNOT_EOK) {
+		uint16_t e = ret == KNOT_TSIG_EBADTIME ? KNOT_RCODE_BADTIME :
+		             ret == KNOT_TSIG_EBADKEY ? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
+		if (e != KNOT_RCODE_BADTIME) {
+			/* A signature we cannot trust is not answered with it. */
+			knot_tsig_key_deinit(&j->key);
+			j->have_key = false;
+		}
+		reply(j, KNOT_RCODE_NOTAUTH, e, q->tsig_rr);
+		goto out;
+	}
 	if (!first_time(u, j->mac, j->mac_len)) {
 		/* The same signed message again: applied once is enough. */
 		reply(j, KNOT_RCODE_REFUSED, 0, NULL);

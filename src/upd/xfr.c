@@ -163,8 +163,8 @@ static int msg_rr(xmsg_t *m, const uint8_t *rel, size_t rellen, uint16_t type, u
 }
 
 /* An error reply (REFUSED, NOTAUTH...) with the TSIG error when there is one. */
-static void send_error(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsize, int rcode,
-                       uint16_t tsig_err)
+static void send_error_key(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsize, int rcode,
+                           uint16_t tsig_err, const knot_tsig_key_t *key)
 {
 	uint8_t wire[1024];
 	size_t len = qsize < 512 ? qsize : KNOT_WIRE_HEADER_SIZE;
@@ -176,11 +176,25 @@ static void send_error(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsize, 
 	knot_wire_set_ancount(wire, 0);
 	knot_wire_set_nscount(wire, 0);
 	knot_wire_set_arcount(wire, 0);
-	if (tsig_err && q != NULL && q->tsig_rr != NULL)
+	if (key != NULL && q != NULL && q->tsig_rr != NULL) {
+		/* BADTIME is signed, with our time in it (RFC 8945 5.2.3). */
+		uint8_t digest[128];
+		size_t dlen = sizeof(digest);
+		knot_tsig_sign(wire, &len, sizeof(wire), knot_tsig_rdata_mac(q->tsig_rr),
+		               knot_tsig_rdata_mac_length(q->tsig_rr), digest, &dlen, key, tsig_err,
+		               knot_tsig_rdata_time_signed(q->tsig_rr));
+	} else if (tsig_err && q != NULL && q->tsig_rr != NULL) {
 		knot_tsig_add(wire, &len, sizeof(wire), tsig_err, q->tsig_rr);
+	}
 	uint8_t lp[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 	if (send_all(fd, lp, 2) == 0)
 		send_all(fd, wire, len);
+}
+
+static void send_error(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsize, int rcode,
+                       uint16_t tsig_err)
+{
+	send_error_key(fd, q, raw, qsize, rcode, tsig_err, NULL);
 }
 
 static bool net_match(const conf_acl_entry_t *e, const struct sockaddr_storage *peer)
@@ -533,7 +547,8 @@ static void serve(xfr_t *x, xjob_t *j)
 		if (ret != KNOT_EOK) {
 			uint16_t e = ret == KNOT_TSIG_EBADTIME ? KNOT_RCODE_BADTIME :
 			             ret == KNOT_TSIG_EBADKEY ? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
-			send_error(j->fd, q, j->q, qsize, KNOT_RCODE_NOTAUTH, e);
+			send_error_key(j->fd, q, j->q, qsize, KNOT_RCODE_NOTAUTH, e,
+			               e == KNOT_RCODE_BADTIME ? &key : NULL);
 			atomic_fetch_add(&x->refused, 1);
 			goto out;
 		}
