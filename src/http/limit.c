@@ -118,6 +118,20 @@ void limiter_charge(limiter_t *l, const void *key, size_t len, double now)
 	pthread_mutex_unlock(m);
 }
 
+void limiter_refund(limiter_t *l, const void *key, size_t len, double now)
+{
+	uint64_t k = hash(l, key, len);
+	pthread_mutex_t *m = lock_of(l, k);
+	pthread_mutex_lock(m);
+	bucket_t *b = find(l, k, now, false);
+	if (b != NULL) {
+		b->tokens += 1.0;
+		if (b->tokens > l->burst)
+			b->tokens = l->burst;
+	}
+	pthread_mutex_unlock(m);
+}
+
 unsigned limiter_wait(limiter_t *l, const void *key, size_t len, double now)
 {
 	uint64_t k = hash(l, key, len);

@@ -27,5 +27,9 @@ bool limiter_allow(limiter_t *l, const void *key, size_t len, double now);
 /* Takes one token from key's bucket (a failure happened). */
 void limiter_charge(limiter_t *l, const void *key, size_t len, double now);
 
+/* Gives back a token taken by limiter_charge (the failure did not happen:
+ * a login charged in advance succeeded). */
+void limiter_refund(limiter_t *l, const void *key, size_t len, double now);
+
 /* Seconds until key has a token again (0 when it has one). */
 unsigned limiter_wait(limiter_t *l, const void *key, size_t len, double now);

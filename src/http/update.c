@@ -281,28 +281,43 @@ static void authenticate(http_job_t *job)
 		submit(job);
 		return;
 	}
-	/* Buckets before any hashing: a refused guess costs microseconds. */
+	/* Buckets before any hashing: a refused guess costs microseconds. A
+	 * verification is charged before it starts (and refunded if it
+	 * succeeds), so that many guesses in flight at once cannot all pass
+	 * the check before the first failure is counted. */
 	if (!limiter_allow(s->fail_ip, job->ipkey, job->ipkeylen, now) ||
 	    !limiter_allow(s->fail_user, job->user, strlen(job->user), now)) {
 		throttle(job);
 		return;
 	}
+	charge_failure(job, true);
 	job->stage = JOB_AUTH;
-	if (authpool_submit(s->auth, job) != 0)
+	if (authpool_submit(s->auth, job) != 0) {
+		limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
+		limiter_refund(s->fail_user, job->user, strlen(job->user), now);
 		reply_all(job, 503, "Service Unavailable", "911");
+	}
 }
 
 void update_authenticated(http_job_t *job)
 {
 	if (job->auth_result == -EBUSY || (job->auth_result != 0 && job->auth_result != DDNS_EAUTH)) {
+		http_server_t *s = job->thread->srv;
+		double now = mono_f();
+		limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
+		limiter_refund(s->fail_user, job->user, strlen(job->user), now);
 		reply_all(job, 503, "Service Unavailable", "911");
 		return;
 	}
 	if (job->auth_result != 0) {
-		charge_failure(job, true);
+		/* Charged when the verification started. */
 		reply_all(job, 200, "OK", job->dialect == DIALECT_DUCKDNS ? "KO" : "badauth");
 		return;
 	}
+	http_server_t *s = job->thread->srv;
+	double now = mono_f();
+	limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
+	limiter_refund(s->fail_user, job->user, strlen(job->user), now);
 	snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
 	submit(job);
 }

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +20,10 @@
 #include <libknot/libknot.h>
 
 #include "lib/errors.h"
+#include "lib/jobq.h"
 #include "lib/log.h"
 #include "lib/name.h"
+#include "lib/net.h"
 #include "store/account.h"
 #include "upd/ops.h"
 #include "upd/rfc2136.h"
@@ -52,6 +53,7 @@ typedef struct {
 } uop_t;
 
 typedef struct ujob {
+	jobq_item_t item;          /* first: the queue's link */
 	bool reply;                /* a writer result coming back */
 	int fd;
 	bool tcp;
@@ -66,20 +68,13 @@ typedef struct ujob {
 	wreq_t wreq;
 	uop_t op;
 	struct rfc2136 *u;
-	struct ujob *next;
 } ujob_t;
 
 struct rfc2136 {
 	const conf_t *conf;
 	writer_t *writer;
 	db_t *db;
-	pthread_t thread;
-	bool running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	ujob_t *head, *tail;
-	bool stopping;
-	unsigned inflight;         /* with the writer */
+	jobq_t q;                  /* requests, and writer results coming back */
 	struct { uint8_t h[16]; uint64_t t; } replay[REPLAY_SLOTS];
 };
 
@@ -287,21 +282,6 @@ out:
 
 /* ---- the update thread ---- */
 
-static int send_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Sends the reply: the header and zone section of the request, rcode,
  * signed with the request's key when it had a valid one. */
 static void reply(ujob_t *j, int rcode, uint16_t tsig_err, const knot_rrset_t *tsig_rr)
@@ -336,8 +316,8 @@ static void reply(ujob_t *j, int rcode, uint16_t tsig_err, const knot_rrset_t *t
 	}
 	if (j->tcp) {
 		uint8_t lp[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-		if (send_all(j->fd, lp, 2) == 0)
-			send_all(j->fd, w, len);
+		if (net_send_all(j->fd, lp, 2) == 0)
+			net_send_all(j->fd, w, len);
 	} else {
 		sendto(j->fd, w, len, 0, (struct sockaddr *)&j->peer, j->peerlen);
 	}
@@ -457,17 +437,8 @@ static bool take_section(const knot_pktsection_t *sec, urr_t *out, size_t max, s
 static void writer_done(wreq_t *r)
 {
 	ujob_t *j = r->ctx;
-	struct rfc2136 *u = j->u;
 	j->reply = true;
-	pthread_mutex_lock(&u->mu);
-	j->next = NULL;
-	if (u->tail)
-		u->tail->next = j;
-	else
-		u->head = j;
-	u->tail = j;
-	pthread_cond_signal(&u->cv);
-	pthread_mutex_unlock(&u->mu);
+	jobq_push(&j->u->q, &j->item);
 }
 
 /* Handles one request; returns true when it went to the writer (the job
@@ -560,7 +531,7 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 	j->wreq.args = a;
 	j->wreq.done = writer_done;
 	j->wreq.ctx = j;
-	u->inflight++;
+	jobq_expect(&u->q, 1);
 	writer_submit(u->writer, &j->wreq);
 	queued = true;
 out:
@@ -581,35 +552,25 @@ static void job_free(ujob_t *j)
 	free(j);
 }
 
-static void *run(void *arg)
+static void work(jobq_item_t *it, void *ctx)
 {
-	struct rfc2136 *u = arg;
-	pthread_setname_np(pthread_self(), "ddnsd-update");
-	for (;;) {
-		pthread_mutex_lock(&u->mu);
-		while (u->head == NULL && !(u->stopping && u->inflight == 0))
-			pthread_cond_wait(&u->cv, &u->mu);
-		ujob_t *j = u->head;
-		if (j == NULL) {
-			pthread_mutex_unlock(&u->mu);
-			break;
-		}
-		u->head = j->next;
-		if (u->head == NULL)
-			u->tail = NULL;
-		if (j->reply)
-			u->inflight--;
-		pthread_mutex_unlock(&u->mu);
-		if (j->reply) {
-			int rcode = j->wreq.status == 0 ? j->op.rcode : KNOT_RCODE_SERVFAIL;
-			reply(j, rcode, 0, NULL);
-			job_free(j);
-			continue;
-		}
-		if (!handle(u, j))
-			job_free(j);
+	struct rfc2136 *u = ctx;
+	ujob_t *j = (ujob_t *)it;
+	if (j->reply) {
+		jobq_expect(&u->q, -1);
+		int rcode = j->wreq.status == 0 ? j->op.rcode : KNOT_RCODE_SERVFAIL;
+		reply(j, rcode, 0, NULL);
+		job_free(j);
+		return;
 	}
-	return NULL;
+	if (!handle(u, j))
+		job_free(j);
+}
+
+/* At shutdown: requests not yet read are dropped unanswered. */
+static void discard(jobq_item_t *it, void *ctx)
+{
+	job_free((ujob_t *)it);
 }
 
 void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uint8_t *pending,
@@ -630,7 +591,7 @@ void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uin
 		struct timeval tv = { .tv_sec = 10 };
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (pending_len)
-			send_all(fd, pending, pending_len);
+			net_send_all(fd, pending, pending_len);
 	}
 	j->u = u;
 	j->fd = fd;
@@ -639,14 +600,7 @@ void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uin
 	j->len = len;
 	j->peer = *peer;
 	j->peerlen = peerlen;
-	pthread_mutex_lock(&u->mu);
-	if (u->tail)
-		u->tail->next = j;
-	else
-		u->head = j;
-	u->tail = j;
-	pthread_cond_signal(&u->cv);
-	pthread_mutex_unlock(&u->mu);
+	jobq_push(&u->q, &j->item);
 }
 
 int rfc2136_new(const conf_t *conf, writer_t *writer, rfc2136_t **out, char *err, size_t errlen)
@@ -656,11 +610,9 @@ int rfc2136_new(const conf_t *conf, writer_t *writer, rfc2136_t **out, char *err
 		return -ENOMEM;
 	u->conf = conf;
 	u->writer = writer;
-	pthread_mutex_init(&u->mu, NULL);
-	pthread_cond_init(&u->cv, NULL);
 	int ret = db_open(conf->database, 0, &u->db, err, errlen);
-	if (ret == 0 && (ret = -pthread_create(&u->thread, NULL, run, u)) == 0)
-		u->running = true;
+	if (ret == 0)
+		ret = jobq_start(&u->q, "ddnsd-update", work, u);
 	if (ret != 0) {
 		rfc2136_free(u);
 		return ret;
@@ -673,12 +625,8 @@ void rfc2136_free(rfc2136_t *u)
 {
 	if (u == NULL)
 		return;
-	pthread_mutex_lock(&u->mu);
-	u->stopping = true;
-	pthread_cond_signal(&u->cv);
-	pthread_mutex_unlock(&u->mu);
-	if (u->running)
-		pthread_join(u->thread, NULL);
+	/* Waits for every update with the writer to be answered. */
+	jobq_stop(&u->q, discard);
 	db_close(u->db);
 	free(u);
 }

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,8 +23,10 @@
 
 #include "dns/nodebuild.h"
 #include "lib/errors.h"
+#include "lib/jobq.h"
 #include "lib/log.h"
 #include "lib/name.h"
+#include "lib/net.h"
 #include "store/account.h"
 #include "upd/xfr.h"
 
@@ -34,24 +35,19 @@
 #define CONDENSE_MAX 2000000   /* journal records beyond which IXFR sends an AXFR */
 
 typedef struct xjob {
+	jobq_item_t item;          /* first: the queue's link */
 	int fd;
 	uint8_t *q;
 	size_t qlen;
 	uint8_t *pending;
 	size_t plen;
 	struct sockaddr_storage peer;
-	struct xjob *next;
 } xjob_t;
 
 struct xfr {
 	const conf_t *conf;
 	db_t *db;
-	pthread_t thread;
-	bool running;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	xjob_t *head, *tail;
-	bool stopping;
+	jobq_t q;
 	atomic_ulong axfr, ixfr, refused;
 };
 
@@ -71,21 +67,6 @@ typedef struct {
 	size_t dlen;
 	unsigned sent;             /* messages sent */
 } xmsg_t;
-
-static int send_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static void msg_begin(xmsg_t *m)
 {
@@ -122,9 +103,9 @@ static int msg_send(xmsg_t *m)
 		m->dlen = dlen;
 	}
 	uint8_t lp[2] = { (uint8_t)(m->len >> 8), (uint8_t)m->len };
-	int ret = send_all(m->fd, lp, 2);
+	int ret = net_send_all(m->fd, lp, 2);
 	if (ret == 0)
-		ret = send_all(m->fd, m->wire, m->len);
+		ret = net_send_all(m->fd, m->wire, m->len);
 	m->sent++;
 	msg_begin(m);
 	return m->err = ret;
@@ -187,8 +168,8 @@ static void send_error_key(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsi
 		knot_tsig_add(wire, &len, sizeof(wire), tsig_err, q->tsig_rr);
 	}
 	uint8_t lp[2] = { (uint8_t)(len >> 8), (uint8_t)len };
-	if (send_all(fd, lp, 2) == 0)
-		send_all(fd, wire, len);
+	if (net_send_all(fd, lp, 2) == 0)
+		net_send_all(fd, wire, len);
 }
 
 static void send_error(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsize, int rcode,
@@ -509,7 +490,7 @@ static void serve(xfr_t *x, xjob_t *j)
 	fcntl(j->fd, F_SETFL, flags & ~O_NONBLOCK);
 	struct timeval tv = { .tv_sec = 30 };
 	setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (j->plen > 0 && send_all(j->fd, j->pending, j->plen) != 0)
+	if (j->plen > 0 && net_send_all(j->fd, j->pending, j->plen) != 0)
 		goto out;
 
 	q = knot_pkt_new(j->q, j->qlen, NULL);
@@ -631,29 +612,26 @@ out:
 	close(j->fd);
 }
 
-static void *run(void *arg)
+static void job_free(xjob_t *j)
 {
-	xfr_t *x = arg;
-	pthread_setname_np(pthread_self(), "ddnsd-xfr");
-	for (;;) {
-		pthread_mutex_lock(&x->mu);
-		while (x->head == NULL && !x->stopping)
-			pthread_cond_wait(&x->cv, &x->mu);
-		xjob_t *j = x->head;
-		if (j == NULL) {
-			pthread_mutex_unlock(&x->mu);
-			break;
-		}
-		x->head = j->next;
-		if (x->head == NULL)
-			x->tail = NULL;
-		pthread_mutex_unlock(&x->mu);
-		serve(x, j);
-		free(j->q);
-		free(j->pending);
-		free(j);
-	}
-	return NULL;
+	free(j->q);
+	free(j->pending);
+	free(j);
+}
+
+static void work(jobq_item_t *it, void *ctx)
+{
+	xjob_t *j = (xjob_t *)it;
+	serve(ctx, j);
+	job_free(j);
+}
+
+/* At shutdown: transfers that did not start are dropped. */
+static void discard(jobq_item_t *it, void *ctx)
+{
+	xjob_t *j = (xjob_t *)it;
+	close(j->fd);
+	job_free(j);
 }
 
 void xfr_handoff(int fd, const uint8_t *query, size_t len, const uint8_t *pending,
@@ -676,14 +654,7 @@ void xfr_handoff(int fd, const uint8_t *query, size_t len, const uint8_t *pendin
 		memcpy(j->pending, pending, pending_len);
 	j->plen = pending_len;
 	j->peer = *peer;
-	pthread_mutex_lock(&x->mu);
-	if (x->tail)
-		x->tail->next = j;
-	else
-		x->head = j;
-	x->tail = j;
-	pthread_cond_signal(&x->cv);
-	pthread_mutex_unlock(&x->mu);
+	jobq_push(&x->q, &j->item);
 }
 
 int xfr_new(const conf_t *conf, xfr_t **out, char *err, size_t errlen)
@@ -692,11 +663,9 @@ int xfr_new(const conf_t *conf, xfr_t **out, char *err, size_t errlen)
 	if (x == NULL)
 		return -ENOMEM;
 	x->conf = conf;
-	pthread_mutex_init(&x->mu, NULL);
-	pthread_cond_init(&x->cv, NULL);
 	int ret = db_open(conf->database, 0, &x->db, err, errlen);
-	if (ret == 0 && (ret = -pthread_create(&x->thread, NULL, run, x)) == 0)
-		x->running = true;
+	if (ret == 0)
+		ret = jobq_start(&x->q, "ddnsd-xfr", work, x);
 	if (ret != 0) {
 		xfr_free(x);
 		return ret;
@@ -709,20 +678,7 @@ void xfr_free(xfr_t *x)
 {
 	if (x == NULL)
 		return;
-	pthread_mutex_lock(&x->mu);
-	x->stopping = true;
-	pthread_cond_signal(&x->cv);
-	pthread_mutex_unlock(&x->mu);
-	if (x->running)
-		pthread_join(x->thread, NULL);
-	while (x->head) {
-		xjob_t *j = x->head;
-		x->head = j->next;
-		close(j->fd);
-		free(j->q);
-		free(j->pending);
-		free(j);
-	}
+	jobq_stop(&x->q, discard);
 	db_close(x->db);
 	free(x);
 }
