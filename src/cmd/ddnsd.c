@@ -185,11 +185,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	writer_set_notifier(d.writer, d.notifier);
-	if (rfc2136_new(d.conf, d.writer, &d.update, err, sizeof(err)) != 0) {
+	if (rfc2136_new(d.conf, d.writer, &d.zones, &d.qc, &d.update, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
 	dns_server_set_update(d.dns, rfc2136_handoff, d.update);
+	rfc2136_set_xfr(d.update, xfr_handoff, d.xfr);
 	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0 ||
 	    http_server_new(d.conf, d.writer, &d.http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);

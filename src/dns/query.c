@@ -402,6 +402,13 @@ static size_t put_opt(uint8_t *w, uint8_t ext_rcode, bool dnssec_ok, const char 
 	return OPT_FIXED + 4 + nl;
 }
 
+/* The last record of the additional section is a TSIG (as KEEPWIRE leaves it). */
+static bool has_tsig(const knot_pkt_t *pkt)
+{
+	const knot_pktsection_t *ar = knot_pkt_section(pkt, KNOT_ADDITIONAL);
+	return ar->count > 0 && knot_pkt_rr(ar, ar->count - 1)->type == KNOT_RRTYPE_TSIG;
+}
+
 size_t query_answer(query_env_t *env, uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                     bool tcp)
 {
@@ -414,7 +421,15 @@ size_t query_answer(query_env_t *env, uint8_t *q, size_t qlen, uint8_t *resp, si
 	knot_pkt_t *pkt = knot_pkt_new(q, (uint16_t)(qlen > UINT16_MAX ? UINT16_MAX : qlen), &env->mm);
 	if (pkt == NULL)
 		return header_only(q, resp, KNOT_RCODE_SERVFAIL, true);
-	if (knot_pkt_parse(pkt, 0) != KNOT_EOK || knot_wire_get_qdcount(q) != 1 ||
+	/* KEEPWIRE: a TSIG record stays in the wire, so that the thread we
+	 * hand a signed query to can verify it. */
+	env->signed_query = false;
+	int parsed = knot_pkt_parse(pkt, KNOT_PF_KEEPWIRE);
+	if (parsed == KNOT_EOK && !env->keep_tsig && (pkt->tsig_rr != NULL || has_tsig(pkt))) {
+		env->signed_query = true;
+		return 0;
+	}
+	if (parsed != KNOT_EOK || knot_wire_get_qdcount(q) != 1 ||
 	    pkt->qname_size == 0)
 		return header_only(q, resp, KNOT_RCODE_FORMERR, true);
 

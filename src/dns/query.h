@@ -31,6 +31,10 @@ typedef struct {
 	knot_mm_t mm;              /* arena allocator handed to libknot */
 	uint8_t *arena;
 	size_t arena_used;
+	bool signed_query;         /* out: the last query carried a TSIG record;
+	                              nothing was answered (see query_answer) */
+	bool keep_tsig;            /* in: answer queries with TSIG anyway (the
+	                              thread that verified and will sign) */
 } query_env_t;
 
 /* Sets env up for one worker. zones points to the RCU-published set
@@ -43,7 +47,10 @@ void query_env_deinit(query_env_t *env);
  * has room for cap bytes (at least 512; 65535 for TCP). tcp: the query came
  * over TCP (no UDP size limit, ANY answered in full). Returns the length of
  * the response, or 0 when the query must be dropped silently (shorter than
- * a header, or a response itself).
+ * a header, or a response itself). A query signed with TSIG is not
+ * answered here (the keys are in the database, which DNS workers never
+ * touch): 0 is returned with env->signed_query set, and the caller hands
+ * it to the thread that verifies and signs (dns_update_cb).
  */
 size_t query_answer(query_env_t *env, uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                     bool tcp);

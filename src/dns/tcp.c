@@ -170,6 +170,11 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 			return HANDED_OFF;
 		}
 		size_t rlen = query_answer(&st->env, c->in + pos + 2, mlen, st->resp, 65535, true);
+		if (rlen == 0 && st->env.signed_query && st->w->update != NULL) {
+			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,
+			              &c->peer, sizeof(c->peer), st->w->update_ctx);
+			return HANDED_OFF;
+		}
 		pos += 2 + mlen;
 		if (rlen == 0)
 			continue;

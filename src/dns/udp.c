@@ -58,6 +58,13 @@ static void drain(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env)
 			}
 			size_t len = query_answer(env, b->rxbuf[i], b->rx[i].msg_len,
 			                          b->txbuf[out], TX_SIZE, false);
+			if (len == 0 && env->signed_query && w->update != NULL) {
+				/* TSIG-signed (a secondary's SOA check): the update
+				 * thread verifies, answers and signs. */
+				w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, &b->peer[i],
+				          b->rx[i].msg_hdr.msg_namelen, w->update_ctx);
+				continue;
+			}
 			if (len == 0)
 				continue;
 			b->txiov[out].iov_base = b->txbuf[out];

@@ -10,6 +10,8 @@ static void *run(void *arg)
 {
 	jobq_t *q = arg;
 	pthread_setname_np(pthread_self(), q->name);
+	if (q->enter)
+		q->enter();
 	for (;;) {
 		pthread_mutex_lock(&q->mu);
 		while (q->head == NULL && !(q->stopping && q->expected <= 0))
@@ -27,12 +29,22 @@ static void *run(void *arg)
 		it->next = NULL;
 		q->fn(it, q->ctx);
 	}
+	if (q->leave)
+		q->leave();
 	return NULL;
 }
 
 int jobq_start(jobq_t *q, const char *name, jobq_fn fn, void *ctx)
 {
+	return jobq_start_hooks(q, name, fn, ctx, NULL, NULL);
+}
+
+int jobq_start_hooks(jobq_t *q, const char *name, jobq_fn fn, void *ctx, void (*enter)(void),
+                     void (*leave)(void))
+{
 	memset(q, 0, sizeof(*q));
+	q->enter = enter;
+	q->leave = leave;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	q->fn = fn;

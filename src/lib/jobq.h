@@ -26,12 +26,18 @@ typedef struct {
 	pthread_t thread;
 	jobq_fn fn;
 	void *ctx;
+	void (*enter)(void);       /* run on the thread first and last (may be */
+	void (*leave)(void);       /* NULL): e.g. RCU reader registration */
 	char name[16];
 } jobq_t;
 
 /* Starts the thread (named name, at most 15 characters) that calls fn for
  * every job. 0 or a negative errno. */
 int jobq_start(jobq_t *q, const char *name, jobq_fn fn, void *ctx);
+
+/* The same, with functions the thread calls when it starts and ends. */
+int jobq_start_hooks(jobq_t *q, const char *name, jobq_fn fn, void *ctx, void (*enter)(void),
+                     void (*leave)(void));
 
 /* Appends a job. Any thread. */
 void jobq_push(jobq_t *q, jobq_item_t *item);

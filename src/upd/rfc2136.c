@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu.h>
 #include <urcu/uatomic.h>
 #include <libknot/libknot.h>
 
@@ -33,6 +34,7 @@
 #define RDATA_MAX 1024
 #define REPLAY_SLOTS 4096
 #define REPLAY_WINDOW 600      /* seconds a signed message may not be replayed */
+#define TSIG_ROOM 256          /* left in a reply for its TSIG record */
 
 enum { OWNER_HOST = 0, OWNER_ACME = 1 };
 
@@ -74,6 +76,10 @@ struct rfc2136 {
 	const conf_t *conf;
 	writer_t *writer;
 	db_t *db;
+	query_env_t env;           /* for signed queries */
+	bool env_ok;
+	dns_xfr_cb xfr;            /* where a transfer on a handed-over connection goes */
+	void *xfr_ctx;
 	jobq_t q;                  /* requests, and writer results coming back */
 	struct { uint8_t h[16]; uint64_t t; } replay[REPLAY_SLOTS];
 };
@@ -328,16 +334,17 @@ typedef struct {
 	knot_tsig_key_t *key;
 	char host[DB_NAME_MAX];
 	bool found;
+	bool any_scope;            /* transfer keys too (signed queries) */
 	db_t *db;
 } keyfind_t;
 
 static int find_key(const db_tsig_t *k, void *ctx)
 {
 	keyfind_t *f = ctx;
-	if (f->found || strcmp(k->name, f->name) != 0 || k->host == 0)
+	if (f->found || strcmp(k->name, f->name) != 0 || (k->host == 0 && !f->any_scope))
 		return 0;
-	db_host_t h;
-	if (db_host_get_id(f->db, k->host, &h) != 0)
+	db_host_t h = { .name = "" };
+	if (k->host != 0 && db_host_get_id(f->db, k->host, &h) != 0)
 		return 0;
 	char b64[200];
 	sodium_bin2base64(b64, sizeof(b64), k->secret, k->secret_len, sodium_base64_VARIANT_ORIGINAL);
@@ -434,6 +441,35 @@ static bool take_section(const knot_pktsection_t *sec, urr_t *out, size_t max, s
 	return true;
 }
 
+/* A signed query whose signature checked out: answered as a DNS thread
+ * would, then signed with the same key. */
+static void answer_signed(struct rfc2136 *u, ujob_t *j, knot_pkt_t *q)
+{
+	uint8_t *resp = malloc(65535);
+	if (resp == NULL || !u->env_ok) {
+		free(resp);
+		reply(j, KNOT_RCODE_SERVFAIL, 0, NULL);
+		return;
+	}
+	/* The parse above removed the TSIG record from the message. */
+	size_t cap = j->tcp ? 65535 - TSIG_ROOM : QUERY_UDP_PAYLOAD - TSIG_ROOM;
+	size_t len = query_answer(&u->env, j->msg, q->size, resp, cap, j->tcp);
+	if (len > 0) {
+		uint8_t digest[128];
+		size_t dlen = sizeof(digest);
+		knot_tsig_sign(resp, &len, j->tcp ? 65535 : QUERY_UDP_PAYLOAD, j->mac, j->mac_len,
+		               digest, &dlen, &j->key, 0, 0);
+		if (j->tcp) {
+			uint8_t lp[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+			if (net_send_all(j->fd, lp, 2) == 0)
+				net_send_all(j->fd, resp, len);
+		} else {
+			sendto(j->fd, resp, len, 0, (struct sockaddr *)&j->peer, j->peerlen);
+		}
+	}
+	free(resp);
+}
+
 static void writer_done(wreq_t *r)
 {
 	ujob_t *j = r->ctx;
@@ -456,11 +492,12 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 	char zone[KNOT_DNAME_TXT_MAXLEN + 1];
 	knot_dname_to_str(zone, knot_pkt_qname(q), sizeof(zone));
 	const conf_zone_t *zc = conf_zone_find(conf, zone);
-	if (knot_pkt_qtype(q) != KNOT_RRTYPE_SOA || knot_pkt_qclass(q) != KNOT_CLASS_IN) {
+	bool is_update = knot_wire_get_opcode(j->msg) == KNOT_OPCODE_UPDATE;
+	if (is_update && (knot_pkt_qtype(q) != KNOT_RRTYPE_SOA || knot_pkt_qclass(q) != KNOT_CLASS_IN)) {
 		reply(j, KNOT_RCODE_FORMERR, 0, NULL);
 		goto out;
 	}
-	if (zc == NULL) {
+	if (is_update && zc == NULL) {
 		reply(j, KNOT_RCODE_NOTAUTH, 0, NULL);
 		goto out;
 	}
@@ -475,7 +512,8 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		keyname[--kl] = '\0';
 	for (char *p = keyname; *p; p++)
 		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-	keyfind_t f = { keyname, &j->key, "", false, u->db };
+	keyfind_t f = { keyname, &j->key, "", false, knot_wire_get_opcode(j->msg) == KNOT_OPCODE_QUERY,
+	                u->db };
 	db_tsig_foreach(u->db, find_key, &f);
 	if (!f.found) {
 		reply(j, KNOT_RCODE_NOTAUTH, KNOT_RCODE_BADKEY, q->tsig_rr);
@@ -496,6 +534,10 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 			j->have_key = false;
 		}
 		reply(j, KNOT_RCODE_NOTAUTH, e, q->tsig_rr);
+		goto out;
+	}
+	if (knot_wire_get_opcode(j->msg) == KNOT_OPCODE_QUERY) {
+		answer_signed(u, j, q);
 		goto out;
 	}
 	if (!first_time(u, j->mac, j->mac_len)) {
@@ -539,6 +581,8 @@ out:
 	return queued;
 }
 
+static void done(struct rfc2136 *u, ujob_t *j);
+
 static void job_free(ujob_t *j)
 {
 	if (j->have_key)
@@ -552,6 +596,83 @@ static void job_free(ujob_t *j)
 	free(j);
 }
 
+/* Reads one length-prefixed message; NULL at the end or after 10 s. */
+static uint8_t *read_message(int fd, size_t *len)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	uint8_t lp[2];
+	if (recv(fd, lp, 2, MSG_WAITALL) != 2)
+		return NULL;
+	*len = (size_t)lp[0] << 8 | lp[1];
+	uint8_t *m = malloc(*len ? *len : 1);
+	if (m == NULL || (*len > 0 && recv(fd, m, *len, MSG_WAITALL) != (ssize_t)*len)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static bool is_transfer(const uint8_t *m, size_t len)
+{
+	if (len < KNOT_WIRE_HEADER_SIZE + 5 || knot_wire_get_opcode(m) != KNOT_OPCODE_QUERY ||
+	    knot_wire_get_qdcount(m) != 1)
+		return false;
+	int n = knot_dname_wire_check(m + KNOT_WIRE_HEADER_SIZE, m + len, NULL);
+	if (n <= 0 || KNOT_WIRE_HEADER_SIZE + (size_t)n + 4 > len)
+		return false;
+	uint16_t t = (uint16_t)(m[KNOT_WIRE_HEADER_SIZE + n] << 8 | m[KNOT_WIRE_HEADER_SIZE + n + 1]);
+	return t == KNOT_RRTYPE_AXFR || t == KNOT_RRTYPE_IXFR;
+}
+
+/* A TCP connection goes on after its message is answered: a secondary
+ * asks for the SOA (signed) and then for the transfer on the same
+ * connection. The next message is read here and handed on. */
+static void tcp_next(struct rfc2136 *u, ujob_t *j)
+{
+	size_t len;
+	uint8_t *m = read_message(j->fd, &len);
+	if (m == NULL || len < KNOT_WIRE_HEADER_SIZE || knot_wire_get_qr(m)) {
+		free(m);
+		job_free(j);
+		return;
+	}
+	if (is_transfer(m, len) && u->xfr != NULL) {
+		u->xfr(j->fd, m, len, NULL, 0, &j->peer, u->xfr_ctx);
+		free(m);
+		j->tcp = false; /* the transfer thread owns the socket now */
+		job_free(j);
+		return;
+	}
+	/* An update or another signed query: a new job on this connection. */
+	ujob_t *n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		free(m);
+		job_free(j);
+		return;
+	}
+	n->u = u;
+	n->fd = j->fd;
+	n->tcp = true;
+	n->msg = m;
+	n->len = len;
+	n->peer = j->peer;
+	n->peerlen = j->peerlen;
+	j->tcp = false; /* the new job has the socket */
+	job_free(j);
+	if (!handle(u, n))
+		done(u, n);
+}
+
+/* A job is finished: over TCP the connection may carry more. */
+static void done(struct rfc2136 *u, ujob_t *j)
+{
+	if (j->tcp)
+		tcp_next(u, j);
+	else
+		job_free(j);
+}
+
 static void work(jobq_item_t *it, void *ctx)
 {
 	struct rfc2136 *u = ctx;
@@ -560,11 +681,11 @@ static void work(jobq_item_t *it, void *ctx)
 		jobq_expect(&u->q, -1);
 		int rcode = j->wreq.status == 0 ? j->op.rcode : KNOT_RCODE_SERVFAIL;
 		reply(j, rcode, 0, NULL);
-		job_free(j);
+		done(u, j);
 		return;
 	}
 	if (!handle(u, j))
-		job_free(j);
+		done(u, j);
 }
 
 /* At shutdown: requests not yet read are dropped unanswered. */
@@ -603,7 +724,18 @@ void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uin
 	jobq_push(&u->q, &j->item);
 }
 
-int rfc2136_new(const conf_t *conf, writer_t *writer, rfc2136_t **out, char *err, size_t errlen)
+static void thread_enter(void)
+{
+	rcu_register_thread();
+}
+
+static void thread_leave(void)
+{
+	rcu_unregister_thread();
+}
+
+int rfc2136_new(const conf_t *conf, writer_t *writer, zoneset_t *const *zones,
+                const query_conf_t *qc, rfc2136_t **out, char *err, size_t errlen)
 {
 	struct rfc2136 *u = calloc(1, sizeof(*u));
 	if (u == NULL)
@@ -611,8 +743,12 @@ int rfc2136_new(const conf_t *conf, writer_t *writer, rfc2136_t **out, char *err
 	u->conf = conf;
 	u->writer = writer;
 	int ret = db_open(conf->database, 0, &u->db, err, errlen);
+	if (ret == 0 && (ret = query_env_init(&u->env, zones, qc)) == 0) {
+		u->env_ok = true;
+		u->env.keep_tsig = true;
+	}
 	if (ret == 0)
-		ret = jobq_start(&u->q, "ddnsd-update", work, u);
+		ret = jobq_start_hooks(&u->q, "ddnsd-update", work, u, thread_enter, thread_leave);
 	if (ret != 0) {
 		rfc2136_free(u);
 		return ret;
@@ -627,8 +763,16 @@ void rfc2136_free(rfc2136_t *u)
 		return;
 	/* Waits for every update with the writer to be answered. */
 	jobq_stop(&u->q, discard);
+	if (u->env_ok)
+		query_env_deinit(&u->env);
 	db_close(u->db);
 	free(u);
+}
+
+void rfc2136_set_xfr(rfc2136_t *u, dns_xfr_cb cb, void *ctx)
+{
+	u->xfr = cb;
+	u->xfr_ctx = ctx;
 }
 
 void rfc2136_set_conf(rfc2136_t *u, const conf_t *conf)

@@ -19,13 +19,22 @@
 #include <sys/socket.h>
 
 #include "lib/conf.h"
+#include "dns/query.h"
+#include "dns/server.h"
 #include "upd/writer.h"
 
 typedef struct rfc2136 rfc2136_t;
 
-int rfc2136_new(const conf_t *conf, writer_t *writer, rfc2136_t **out, char *err, size_t errlen);
+/* zones and qc: what signed queries are answered from (as the DNS threads
+ * do), by the update thread after it has checked the signature. */
+int rfc2136_new(const conf_t *conf, writer_t *writer, zoneset_t *const *zones,
+                const query_conf_t *qc, rfc2136_t **out, char *err, size_t errlen);
 void rfc2136_free(rfc2136_t *u);
 void rfc2136_set_conf(rfc2136_t *u, const conf_t *conf);
+
+/* Where a zone-transfer query that follows on a TCP connection this
+ * thread was handed goes (a secondary's signed SOA query, then its IXFR). */
+void rfc2136_set_xfr(rfc2136_t *u, dns_xfr_cb cb, void *ctx);
 
 /* dns_update_cb */
 void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uint8_t *pending,

@@ -56,7 +56,6 @@ typedef struct {
 	int fd;
 	const uint8_t *query;
 	size_t qsize;              /* header + question of the query */
-	uint8_t wire[65535];
 	size_t len;
 	uint16_t an;
 	int err;
@@ -66,6 +65,7 @@ typedef struct {
 	uint8_t digest[128];
 	size_t dlen;
 	unsigned sent;             /* messages sent */
+	uint8_t wire[65535];       /* last: everything before it starts zeroed */
 } xmsg_t;
 
 static void msg_begin(xmsg_t *m)
