@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dns_server_set_update(d.dns, rfc2136_handoff, d.update);
-	rfc2136_set_xfr(d.update, xfr_handoff, d.xfr);
+	rfc2136_set_dns(d.update, d.dns);
 	if (ctl_server_new(d.conf, d.writer, &d.zones, &d.ctl, err, sizeof(err)) != 0 ||
 	    http_server_new(d.conf, d.writer, &d.http, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);

@@ -100,6 +100,8 @@ int dns_server_new(const conf_t *conf, zoneset_t *const *zones, const query_conf
 	}
 	size_t naddr = conf->dns_listen.n;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->tcp.adopt_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&s->tcp.adopt_mu, NULL);
 	s->udp = calloc(s->nworkers, sizeof(*s->udp));
 	s->udp_threads = calloc(s->nworkers, sizeof(*s->udp_threads));
 	s->tcp.fds = calloc(naddr, sizeof(int));
@@ -156,6 +158,41 @@ void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx)
 	s->tcp.xfr_ctx = ctx;
 }
 
+void dns_server_adopt(dns_server_t *s, int fd, const struct sockaddr_storage *peer,
+                      const uint8_t *rest, size_t rest_len)
+{
+	tcp_worker_t *w = &s->tcp;
+	uint8_t *copy = NULL;
+	if (rest_len > 0 && (copy = malloc(rest_len)) == NULL) {
+		close(fd);
+		return;
+	}
+	if (rest_len > 0)
+		memcpy(copy, rest, rest_len);
+	pthread_mutex_lock(&w->adopt_mu);
+	if (w->nadopt == w->adopt_cap) {
+		size_t cap = w->adopt_cap ? w->adopt_cap * 2 : 16;
+		void *nv = realloc(w->adopt, cap * sizeof(*w->adopt));
+		if (nv == NULL) {
+			pthread_mutex_unlock(&w->adopt_mu);
+			free(copy);
+			close(fd);
+			return;
+		}
+		w->adopt = nv;
+		w->adopt_cap = cap;
+	}
+	w->adopt[w->nadopt].fd = fd;
+	w->adopt[w->nadopt].peer = *peer;
+	w->adopt[w->nadopt].rest = copy;
+	w->adopt[w->nadopt].rest_len = rest_len;
+	w->nadopt++;
+	pthread_mutex_unlock(&w->adopt_mu);
+	uint64_t one = 1;
+	ssize_t r = write(w->adopt_fd, &one, sizeof(one));
+	(void)r;
+}
+
 void dns_server_set_update(dns_server_t *s, dns_update_cb cb, void *ctx)
 {
 	for (unsigned i = 0; i < s->nworkers; i++) {
@@ -207,6 +244,13 @@ void dns_server_free(dns_server_t *s)
 	close_all(s);
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
+	if (s->tcp.adopt_fd >= 0)
+		close(s->tcp.adopt_fd);
+	for (size_t i = 0; i < s->tcp.nadopt; i++) {
+		close(s->tcp.adopt[i].fd);
+		free(s->tcp.adopt[i].rest);
+	}
+	free(s->tcp.adopt);
 	free(s->udp_threads);
 	free(s);
 }

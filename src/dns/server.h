@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <pthread.h>
+
 #include "dns/query.h"
 #include "dns/zone.h"
 #include "lib/conf.h"
@@ -25,12 +27,24 @@ typedef struct dns_server dns_server_t;
  * UPDATE message is passed with the socket and the sender's address (the
  * callback answers with sendto on that socket, from its own thread); a TCP
  * connection whose next message is an UPDATE is handed over like a
- * transfer (tcp = true, fd is the connection, owned by the callback).
+ * transfer (tcp = true, fd is the connection, owned by the callback; rest
+ * is what the client sent after that message, to give back with the
+ * connection).
  */
 typedef void (*dns_update_cb)(int fd, bool tcp, const uint8_t *msg, size_t len,
                               const uint8_t *pending, size_t pending_len,
+                              const uint8_t *rest, size_t rest_len,
                               const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx);
 void dns_server_set_update(dns_server_t *s, dns_update_cb cb, void *ctx);
+
+/*
+ * Gives a TCP connection back to the TCP thread after a handed-over message
+ * was answered, so that the client may go on (a secondary's SOA check is
+ * followed by its IXFR on the same connection) without any other thread
+ * waiting on it. Any thread; the socket is the TCP thread's afterwards.
+ */
+void dns_server_adopt(dns_server_t *s, int fd, const struct sockaddr_storage *peer,
+                      const uint8_t *rest, size_t rest_len);
 
 /*
  * Opens and binds every socket, so that a busy port or a bad address is
@@ -77,6 +91,10 @@ void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx);
 
 
 struct tcp_worker {
+	int adopt_fd;                    /* eventfd: connections given back */
+	pthread_mutex_t adopt_mu;
+	struct adopted { int fd; struct sockaddr_storage peer; uint8_t *rest; size_t rest_len; } *adopt;
+	size_t nadopt, adopt_cap;
 	dns_xfr_cb xfr;
 	void *xfr_ctx;
 	dns_update_cb update;

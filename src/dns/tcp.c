@@ -158,10 +158,12 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 		if (c->inlen - pos < 2 + mlen)
 			break;
 		const uint8_t *m = c->in + pos + 2;
+		const uint8_t *rest = m + mlen;
+		size_t rest_len = c->inlen - pos - 2 - mlen;
 		if (st->w->update != NULL && mlen >= KNOT_WIRE_HEADER_SIZE && !knot_wire_get_qr(m) &&
 		    knot_wire_get_opcode(m) == KNOT_OPCODE_UPDATE) {
 			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,
-			              &c->peer, sizeof(c->peer), st->w->update_ctx);
+			              rest, rest_len, &c->peer, sizeof(c->peer), st->w->update_ctx);
 			return HANDED_OFF;
 		}
 		if (st->w->xfr != NULL && is_xfr(c->in + pos + 2, mlen)) {
@@ -172,7 +174,7 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 		size_t rlen = query_answer(&st->env, c->in + pos + 2, mlen, st->resp, 65535, true);
 		if (rlen == 0 && st->env.signed_query && st->w->update != NULL) {
 			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,
-			              &c->peer, sizeof(c->peer), st->w->update_ctx);
+			              rest, rest_len, &c->peer, sizeof(c->peer), st->w->update_ctx);
 			return HANDED_OFF;
 		}
 		pos += 2 + mlen;
@@ -231,6 +233,35 @@ static int conn_read(tcp_state_t *st, conn_t *c, uint64_t now)
 	}
 }
 
+static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now);
+
+/* Starts serving a connection (new, or given back). */
+static conn_t *conn_add(tcp_state_t *st, int fd, const struct sockaddr_storage *peer, uint64_t now)
+{
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	conn_t *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->fd = fd;
+	c->peer = *peer;
+	c->last = now;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
+	if (epoll_ctl(st->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	c->next = st->conns;
+	if (st->conns)
+		st->conns->prev = c;
+	st->conns = c;
+	st->count++;
+	return c;
+}
+
 static void do_accept(tcp_state_t *st, int lfd, uint64_t now)
 {
 	for (;;) {
@@ -243,28 +274,44 @@ static void do_accept(tcp_state_t *st, int lfd, uint64_t now)
 			close(fd); /* over the cap: refuse rather than queue */
 			continue;
 		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		conn_t *c = calloc(1, sizeof(*c));
-		if (c == NULL) {
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
-		c->peer = peer;
-		c->last = now;
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = c };
-		if (epoll_ctl(st->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->next = st->conns;
-		if (st->conns)
-			st->conns->prev = c;
-		st->conns = c;
-		st->count++;
+		conn_add(st, fd, &peer, now);
 	}
+}
+
+/* Connections another thread gives back (see dns_server_adopt). */
+static void do_adopt(tcp_state_t *st, uint64_t now)
+{
+	tcp_worker_t *w = st->w;
+	uint64_t v;
+	ssize_t r = read(w->adopt_fd, &v, sizeof(v));
+	(void)r;
+	pthread_mutex_lock(&w->adopt_mu);
+	size_t n = w->nadopt;
+	struct adopted *list = malloc((n ? n : 1) * sizeof(*list));
+	if (list != NULL)
+		memcpy(list, w->adopt, n * sizeof(*list));
+	w->nadopt = 0;
+	pthread_mutex_unlock(&w->adopt_mu);
+	for (size_t i = 0; list && i < n; i++) {
+		int fd = list[i].fd;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		conn_t *c = conn_add(st, fd, &list[i].peer, now);
+		if (c != NULL && list[i].rest_len > 0) {
+			/* What the client sent after the handed-over message. */
+			c->in = list[i].rest;
+			c->inlen = c->incap = list[i].rest_len;
+			list[i].rest = NULL;
+			int ret = conn_process(st, c, now);
+			if (ret == HANDED_OFF)
+				conn_forget(st, c, false);
+			else if (ret != 0 || conn_flush(c) != 0)
+				conn_close(st, c);
+			else
+				conn_events(st, c);
+		}
+		free(list[i].rest);
+	}
+	free(list);
 }
 
 static void sweep(tcp_state_t *st, uint64_t now)
@@ -308,6 +355,8 @@ void *tcp_worker_run(void *arg)
 	}
 	ev.data.u64 = w->nfds + 1;
 	epoll_ctl(st.ep, EPOLL_CTL_ADD, w->stop_fd, &ev);
+	ev.data.u64 = w->nfds + 2;
+	epoll_ctl(st.ep, EPOLL_CTL_ADD, w->adopt_fd, &ev);
 
 	uint64_t last_sweep = now_ms();
 	for (;;) {
@@ -325,6 +374,10 @@ void *tcp_worker_run(void *arg)
 			}
 			if (tag == w->nfds + 1) {
 				stop = true;
+				continue;
+			}
+			if (tag == w->nfds + 2) {
+				do_adopt(&st, now);
 				continue;
 			}
 			conn_t *c = evs[i].data.ptr;

@@ -52,7 +52,7 @@ static void drain(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env)
 			if (w->update != NULL && b->rx[i].msg_len >= KNOT_WIRE_HEADER_SIZE &&
 			    !knot_wire_get_qr(m) && knot_wire_get_opcode(m) == KNOT_OPCODE_UPDATE) {
 				/* Updates go to their own thread, which answers. */
-				w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, &b->peer[i],
+				w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, NULL, 0, &b->peer[i],
 				          b->rx[i].msg_hdr.msg_namelen, w->update_ctx);
 				continue;
 			}
@@ -61,7 +61,7 @@ static void drain(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env)
 			if (len == 0 && env->signed_query && w->update != NULL) {
 				/* TSIG-signed (a secondary's SOA check): the update
 				 * thread verifies, answers and signs. */
-				w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, &b->peer[i],
+				w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, NULL, 0, &b->peer[i],
 				          b->rx[i].msg_hdr.msg_namelen, w->update_ctx);
 				continue;
 			}

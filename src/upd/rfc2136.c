@@ -63,6 +63,8 @@ typedef struct ujob {
 	socklen_t peerlen;
 	uint8_t *msg;
 	size_t len;
+	uint8_t *rest;             /* TCP: what followed the message */
+	size_t rest_len;
 	knot_tsig_key_t key;
 	bool have_key;
 	uint8_t mac[128];
@@ -78,8 +80,7 @@ struct rfc2136 {
 	db_t *db;
 	query_env_t env;           /* for signed queries */
 	bool env_ok;
-	dns_xfr_cb xfr;            /* where a transfer on a handed-over connection goes */
-	void *xfr_ctx;
+	dns_server_t *dns;         /* where handed-over TCP connections go back */
 	jobq_t q;                  /* requests, and writer results coming back */
 	struct { uint8_t h[16]; uint64_t t; } replay[REPLAY_SLOTS];
 };
@@ -593,84 +594,20 @@ static void job_free(ujob_t *j)
 	}
 	json_decref(j->wreq.result);
 	free(j->msg);
+	free(j->rest);
 	free(j);
 }
 
-/* Reads one length-prefixed message; NULL at the end or after 10 s. */
-static uint8_t *read_message(int fd, size_t *len)
-{
-	struct timeval tv = { .tv_sec = 10 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	uint8_t lp[2];
-	if (recv(fd, lp, 2, MSG_WAITALL) != 2)
-		return NULL;
-	*len = (size_t)lp[0] << 8 | lp[1];
-	uint8_t *m = malloc(*len ? *len : 1);
-	if (m == NULL || (*len > 0 && recv(fd, m, *len, MSG_WAITALL) != (ssize_t)*len)) {
-		free(m);
-		return NULL;
-	}
-	return m;
-}
-
-static bool is_transfer(const uint8_t *m, size_t len)
-{
-	if (len < KNOT_WIRE_HEADER_SIZE + 5 || knot_wire_get_opcode(m) != KNOT_OPCODE_QUERY ||
-	    knot_wire_get_qdcount(m) != 1)
-		return false;
-	int n = knot_dname_wire_check(m + KNOT_WIRE_HEADER_SIZE, m + len, NULL);
-	if (n <= 0 || KNOT_WIRE_HEADER_SIZE + (size_t)n + 4 > len)
-		return false;
-	uint16_t t = (uint16_t)(m[KNOT_WIRE_HEADER_SIZE + n] << 8 | m[KNOT_WIRE_HEADER_SIZE + n + 1]);
-	return t == KNOT_RRTYPE_AXFR || t == KNOT_RRTYPE_IXFR;
-}
-
-/* A TCP connection goes on after its message is answered: a secondary
- * asks for the SOA (signed) and then for the transfer on the same
- * connection. The next message is read here and handed on. */
-static void tcp_next(struct rfc2136 *u, ujob_t *j)
-{
-	size_t len;
-	uint8_t *m = read_message(j->fd, &len);
-	if (m == NULL || len < KNOT_WIRE_HEADER_SIZE || knot_wire_get_qr(m)) {
-		free(m);
-		job_free(j);
-		return;
-	}
-	if (is_transfer(m, len) && u->xfr != NULL) {
-		u->xfr(j->fd, m, len, NULL, 0, &j->peer, u->xfr_ctx);
-		free(m);
-		j->tcp = false; /* the transfer thread owns the socket now */
-		job_free(j);
-		return;
-	}
-	/* An update or another signed query: a new job on this connection. */
-	ujob_t *n = calloc(1, sizeof(*n));
-	if (n == NULL) {
-		free(m);
-		job_free(j);
-		return;
-	}
-	n->u = u;
-	n->fd = j->fd;
-	n->tcp = true;
-	n->msg = m;
-	n->len = len;
-	n->peer = j->peer;
-	n->peerlen = j->peerlen;
-	j->tcp = false; /* the new job has the socket */
-	job_free(j);
-	if (!handle(u, n))
-		done(u, n);
-}
-
-/* A job is finished: over TCP the connection may carry more. */
+/* A job is finished. A TCP connection goes back to the DNS server's TCP
+ * thread: the client may go on (a secondary's signed SOA check is followed
+ * by its IXFR on the same connection), and nobody here waits on it. */
 static void done(struct rfc2136 *u, ujob_t *j)
 {
-	if (j->tcp)
-		tcp_next(u, j);
-	else
-		job_free(j);
+	if (j->tcp && u->dns != NULL) {
+		dns_server_adopt(u->dns, j->fd, &j->peer, j->rest, j->rest_len);
+		j->tcp = false; /* not ours to close any more */
+	}
+	job_free(j);
 }
 
 static void work(jobq_item_t *it, void *ctx)
@@ -695,8 +632,8 @@ static void discard(jobq_item_t *it, void *ctx)
 }
 
 void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uint8_t *pending,
-                     size_t pending_len, const struct sockaddr_storage *peer, socklen_t peerlen,
-                     void *ctx)
+                     size_t pending_len, const uint8_t *rest, size_t rest_len,
+                     const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx)
 {
 	struct rfc2136 *u = ctx;
 	ujob_t *j = calloc(1, sizeof(*j));
@@ -713,6 +650,10 @@ void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uin
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (pending_len)
 			net_send_all(fd, pending, pending_len);
+	}
+	if (rest_len > 0 && (j->rest = malloc(rest_len)) != NULL) {
+		memcpy(j->rest, rest, rest_len);
+		j->rest_len = rest_len;
 	}
 	j->u = u;
 	j->fd = fd;
@@ -769,10 +710,9 @@ void rfc2136_free(rfc2136_t *u)
 	free(u);
 }
 
-void rfc2136_set_xfr(rfc2136_t *u, dns_xfr_cb cb, void *ctx)
+void rfc2136_set_dns(rfc2136_t *u, dns_server_t *dns)
 {
-	u->xfr = cb;
-	u->xfr_ctx = ctx;
+	u->dns = dns;
 }
 
 void rfc2136_set_conf(rfc2136_t *u, const conf_t *conf)

@@ -32,11 +32,11 @@ int rfc2136_new(const conf_t *conf, writer_t *writer, zoneset_t *const *zones,
 void rfc2136_free(rfc2136_t *u);
 void rfc2136_set_conf(rfc2136_t *u, const conf_t *conf);
 
-/* Where a zone-transfer query that follows on a TCP connection this
- * thread was handed goes (a secondary's signed SOA query, then its IXFR). */
-void rfc2136_set_xfr(rfc2136_t *u, dns_xfr_cb cb, void *ctx);
+/* The DNS server that TCP connections are given back to once their
+ * handed-over message is answered. */
+void rfc2136_set_dns(rfc2136_t *u, dns_server_t *dns);
 
 /* dns_update_cb */
 void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uint8_t *pending,
-                     size_t pending_len, const struct sockaddr_storage *peer, socklen_t peerlen,
-                     void *ctx);
+                     size_t pending_len, const uint8_t *rest, size_t rest_len,
+                     const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx);
