@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "lib/errors.h"
 #include "store/account.h"
 #include "store/db_int.h"
@@ -506,32 +508,56 @@ int db_tsig_add(db_t *db, db_tsig_t *k)
 	return step_insert(db, st, &k->id);
 }
 
+#define TSIG_COLS "id, name, algorithm, secret, IFNULL(host, 0), scope, created"
+
+static void read_tsig(sqlite3_stmt *st, db_tsig_t *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(st, 0);
+	copy_text(k->name, sizeof(k->name), st, 1);
+	copy_text(k->algorithm, sizeof(k->algorithm), st, 2);
+	int n = sqlite3_column_bytes(st, 3);
+	k->secret_len = n > 64 ? 64 : (size_t)n;
+	if (n > 0)
+		memcpy(k->secret, sqlite3_column_blob(st, 3), k->secret_len);
+	k->host = sqlite3_column_int64(st, 4);
+	copy_text(k->scope, sizeof(k->scope), st, 5);
+	k->created = sqlite3_column_int64(st, 6);
+}
+
 static int tsig_row(sqlite3_stmt *st, void *ctx)
 {
 	each_t *e = ctx;
-	db_tsig_t k = { 0 };
-	k.id = sqlite3_column_int64(st, 0);
-	copy_text(k.name, sizeof(k.name), st, 1);
-	copy_text(k.algorithm, sizeof(k.algorithm), st, 2);
-	int n = sqlite3_column_bytes(st, 3);
-	k.secret_len = n > 64 ? 64 : (size_t)n;
-	if (n > 0)
-		memcpy(k.secret, sqlite3_column_blob(st, 3), k.secret_len);
-	k.host = sqlite3_column_int64(st, 4);
-	copy_text(k.scope, sizeof(k.scope), st, 5);
-	k.created = sqlite3_column_int64(st, 6);
-	return ((int (*)(const db_tsig_t *, void *))e->fn)(&k, e->ctx);
+	db_tsig_t k;
+	read_tsig(st, &k);
+	int ret = ((int (*)(const db_tsig_t *, void *))e->fn)(&k, e->ctx);
+	sodium_memzero(k.secret, sizeof(k.secret));
+	return ret;
 }
 
 int db_tsig_foreach(db_t *db, int (*fn)(const db_tsig_t *k, void *ctx), void *ctx)
 {
-	static const char sql[] = "SELECT id, name, algorithm, secret, IFNULL(host, 0), scope, created "
-	                          "FROM tsig ORDER BY name";
+	static const char sql[] = "SELECT " TSIG_COLS " FROM tsig ORDER BY name";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
 	each_t e = { (void *)fn, ctx };
 	return step_each(st, tsig_row, &e);
+}
+
+int db_tsig_get(db_t *db, const char *name, db_tsig_t *k)
+{
+	static const char sql[] = "SELECT " TSIG_COLS " FROM tsig WHERE name = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int ret = step_row(st);
+	if (ret != 0)
+		return ret;
+	read_tsig(st, k);
+	db_reset(st);
+	return 0;
 }
 
 /* ---- history and journal ---- */

@@ -116,6 +116,8 @@ typedef struct {
 
 int db_tsig_add(db_t *db, db_tsig_t *k);
 int db_tsig_foreach(db_t *db, int (*fn)(const db_tsig_t *k, void *ctx), void *ctx);
+/* The key called name (lower case, no final dot); DDNS_ENOENT if none. */
+int db_tsig_get(db_t *db, const char *name, db_tsig_t *k);
 
 /* Update history of a host. */
 typedef struct {

@@ -28,6 +28,7 @@
 #include "store/account.h"
 #include "upd/ops.h"
 #include "upd/rfc2136.h"
+#include "upd/tsigkey.h"
 
 #define MAX_PRE 32
 #define MAX_UPD 64
@@ -330,31 +331,26 @@ static void reply(ujob_t *j, int rcode, uint16_t tsig_err, const knot_rrset_t *t
 	}
 }
 
-typedef struct {
-	const char *name;
-	knot_tsig_key_t *key;
-	char host[DB_NAME_MAX];
-	bool found;
-	bool any_scope;            /* transfer keys too (signed queries) */
-	db_t *db;
-} keyfind_t;
-
-static int find_key(const db_tsig_t *k, void *ctx)
+/*
+ * Loads the key a signed message names into j->key; an update needs a key
+ * tied to a host, a signed query (a secondary's SOA check) any key. host gets
+ * the name of the key's host ("" for a transfer key).
+ */
+static bool load_key(struct rfc2136 *u, ujob_t *j, const knot_rrset_t *tsig_rr, bool any_scope,
+                     db_tsig_t *row, char *host, size_t hostlen)
 {
-	keyfind_t *f = ctx;
-	if (f->found || strcmp(k->name, f->name) != 0 || (k->host == 0 && !f->any_scope))
-		return 0;
+	knot_tsig_key_t key;
+	if (tsigkey_load(u->db, tsig_rr, &key, row) != 0)
+		return false;
 	db_host_t h = { .name = "" };
-	if (k->host != 0 && db_host_get_id(f->db, k->host, &h) != 0)
-		return 0;
-	char b64[200];
-	sodium_bin2base64(b64, sizeof(b64), k->secret, k->secret_len, sodium_base64_VARIANT_ORIGINAL);
-	if (knot_tsig_key_init(f->key, k->algorithm, k->name, b64) == KNOT_EOK) {
-		f->found = true;
-		snprintf(f->host, sizeof(f->host), "%s", h.name);
+	if ((row->host == 0 && !any_scope) ||
+	    (row->host != 0 && db_host_get_id(u->db, row->host, &h) != 0)) {
+		knot_tsig_key_deinit(&key);
+		return false;
 	}
-	sodium_memzero(b64, sizeof(b64));
-	return 0;
+	j->key = key;
+	snprintf(host, hostlen, "%s", h.name);
+	return true;
 }
 
 /* True (and remembered) the first time a signed message's MAC is seen. */
@@ -506,17 +502,10 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		reply(j, KNOT_RCODE_REFUSED, 0, NULL); /* updates need a key */
 		goto out;
 	}
-	char keyname[KNOT_DNAME_TXT_MAXLEN + 1];
-	knot_dname_to_str(keyname, q->tsig_rr->owner, sizeof(keyname));
-	size_t kl = strlen(keyname);
-	if (kl > 0 && keyname[kl - 1] == '.')
-		keyname[--kl] = '\0';
-	for (char *p = keyname; *p; p++)
-		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-	keyfind_t f = { keyname, &j->key, "", false, knot_wire_get_opcode(j->msg) == KNOT_OPCODE_QUERY,
-	                u->db };
-	db_tsig_foreach(u->db, find_key, &f);
-	if (!f.found) {
+	db_tsig_t keyrow;
+	char keyhost[DB_NAME_MAX];
+	if (!load_key(u, j, q->tsig_rr, knot_wire_get_opcode(j->msg) == KNOT_OPCODE_QUERY, &keyrow,
+	              keyhost, sizeof(keyhost))) {
 		reply(j, KNOT_RCODE_NOTAUTH, KNOT_RCODE_BADKEY, q->tsig_rr);
 		goto out;
 	}
@@ -527,8 +516,7 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		j->mac_len = sizeof(j->mac);
 	memcpy(j->mac, knot_tsig_rdata_mac(q->tsig_rr), j->mac_len);
 	if (ret != KNOT_EOK) {
-		uint16_t e = ret == KNOT_TSIG_EBADTIME ? KNOT_RCODE_BADTIME :
-		             ret == KNOT_TSIG_EBADKEY ? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
+		uint16_t e = tsigkey_error(ret);
 		if (e != KNOT_RCODE_BADTIME) {
 			/* A signature we cannot trust is not answered with it. */
 			knot_tsig_key_deinit(&j->key);
@@ -547,7 +535,7 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		goto out;
 	}
 	uint8_t host[KNOT_DNAME_MAXLEN];
-	int hl = name_to_wire(f.host, host);
+	int hl = name_to_wire(keyhost, host);
 	uint8_t apex[KNOT_DNAME_MAXLEN];
 	int al = name_to_wire(zc->name, apex);
 	if (hl < 0 || al < 0 || name_rel_len(host, (size_t)hl, apex, (size_t)al) < 0) {
@@ -555,7 +543,7 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		goto out;
 	}
 	uop_t *a = &j->op;
-	snprintf(a->fqdn, sizeof(a->fqdn), "%s", f.host);
+	snprintf(a->fqdn, sizeof(a->fqdn), "%s", keyhost);
 	if (!take_section(knot_pkt_section(q, KNOT_ANSWER), a->pre, MAX_PRE, &a->npre, host,
 	                  (size_t)hl, true) ||
 	    !take_section(knot_pkt_section(q, KNOT_AUTHORITY), a->upd, MAX_UPD, &a->nupd, host,
@@ -569,7 +557,7 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 	else if (j->peer.ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&j->peer)->sin6_addr, addr, sizeof(addr));
 	snprintf(a->src, sizeof(a->src), "%s", addr);
-	snprintf(a->client, sizeof(a->client), "RFC 2136, key %s", keyname);
+	snprintf(a->client, sizeof(a->client), "RFC 2136, key %s", keyrow.name);
 	j->wreq.op = op_rfc2136;
 	j->wreq.args = a;
 	j->wreq.done = writer_done;

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "lib/name.h"
 #include "lib/net.h"
 #include "store/account.h"
+#include "upd/tsigkey.h"
 #include "upd/xfr.h"
 
 #define MSG_LIMIT 16384        /* bytes of records per message */
@@ -204,25 +204,6 @@ static bool net_match(const conf_acl_entry_t *e, const struct sockaddr_storage *
 	if (memcmp(a, n, full) != 0)
 		return false;
 	return rest == 0 || ((a[full] ^ n[full]) & (0xff << (8 - rest))) == 0;
-}
-
-typedef struct {
-	const char *name;          /* key name wanted (lower case, no final dot) */
-	knot_tsig_key_t *key;
-	bool found;
-} keyfind_t;
-
-static int find_key(const db_tsig_t *k, void *ctx)
-{
-	keyfind_t *f = ctx;
-	if (f->found || strcmp(k->name, f->name) != 0)
-		return 0;
-	char b64[200];
-	sodium_bin2base64(b64, sizeof(b64), k->secret, k->secret_len, sodium_base64_VARIANT_ORIGINAL);
-	if (knot_tsig_key_init(f->key, k->algorithm, k->name, b64) == KNOT_EOK)
-		f->found = true;
-	sodium_memzero(b64, sizeof(b64));
-	return 0;
 }
 
 /* ---- what the zone holds ---- */
@@ -508,17 +489,9 @@ static void serve(xfr_t *x, xjob_t *j)
 
 	/* Allowed by address, or by a TSIG key the list names. */
 	bool allowed = false;
-	char keyname[KNOT_DNAME_TXT_MAXLEN + 1] = "";
+	db_tsig_t keyrow = { .name = "" };
 	if (q->tsig_rr != NULL) {
-		knot_dname_to_str(keyname, q->tsig_rr->owner, sizeof(keyname));
-		size_t kl = strlen(keyname);
-		if (kl > 0 && keyname[kl - 1] == '.')
-			keyname[kl - 1] = '\0';
-		for (char *p = keyname; *p; p++)
-			*p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-		keyfind_t f = { keyname, &key, false };
-		db_tsig_foreach(x->db, find_key, &f);
-		have_key = f.found;
+		have_key = tsigkey_load(x->db, q->tsig_rr, &key, &keyrow) == 0;
 		if (!have_key) {
 			send_error(j->fd, q, j->q, qsize, KNOT_RCODE_NOTAUTH, KNOT_RCODE_BADKEY);
 			atomic_fetch_add(&x->refused, 1);
@@ -526,8 +499,7 @@ static void serve(xfr_t *x, xjob_t *j)
 		}
 		int ret = knot_tsig_server_check(q->tsig_rr, q->wire, q->size, &key);
 		if (ret != KNOT_EOK) {
-			uint16_t e = ret == KNOT_TSIG_EBADTIME ? KNOT_RCODE_BADTIME :
-			             ret == KNOT_TSIG_EBADKEY ? KNOT_RCODE_BADKEY : KNOT_RCODE_BADSIG;
+			uint16_t e = tsigkey_error(ret);
 			send_error_key(j->fd, q, j->q, qsize, KNOT_RCODE_NOTAUTH, e,
 			               e == KNOT_RCODE_BADTIME ? &key : NULL);
 			atomic_fetch_add(&x->refused, 1);
@@ -536,7 +508,7 @@ static void serve(xfr_t *x, xjob_t *j)
 	}
 	for (size_t i = 0; i < zc->allow_transfer.n && !allowed; i++) {
 		const conf_acl_entry_t *e = &zc->allow_transfer.v[i];
-		allowed = e->is_key ? (have_key && strcmp(e->key, keyname) == 0) : net_match(e, &j->peer);
+		allowed = e->is_key ? (have_key && strcmp(e->key, keyrow.name) == 0) : net_match(e, &j->peer);
 	}
 	if (!allowed) {
 		send_error(j->fd, q, j->q, qsize, KNOT_RCODE_REFUSED, 0);
