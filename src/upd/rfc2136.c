@@ -9,8 +9,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,13 @@
 #define REPLAY_SLOTS 4096
 #define REPLAY_WINDOW 600      /* seconds a signed message may not be replayed */
 #define TSIG_ROOM 256          /* left in a reply for its TSIG record */
+/*
+ * Messages waiting for or in the update thread, at most. Each job is about
+ * 100 KB; beyond this an UPDATE flood (unsigned ones included: the key is
+ * checked by this thread) would grow memory without bound. What arrives
+ * over the cap is dropped as a lost datagram is: clients resend.
+ */
+#define MAX_QUEUED 512
 
 enum { OWNER_HOST = 0, OWNER_ACME = 1 };
 
@@ -83,6 +92,9 @@ struct rfc2136 {
 	bool env_ok;
 	dns_server_t *dns;         /* where handed-over TCP connections go back */
 	jobq_t q;                  /* requests, and writer results coming back */
+	atomic_uint queued;        /* jobs alive, up to MAX_QUEUED */
+	atomic_uint_fast64_t shed; /* messages dropped over the cap */
+	atomic_int_fast64_t shed_logged; /* when a drop was last logged */
 	struct { uint8_t h[16]; uint64_t t; } replay[REPLAY_SLOTS];
 };
 
@@ -581,9 +593,23 @@ static void job_free(ujob_t *j)
 		close(j->fd);
 	}
 	json_decref(j->wreq.result);
+	atomic_fetch_sub(&j->u->queued, 1);
 	free(j->msg);
 	free(j->rest);
 	free(j);
+}
+
+/* Over the cap: the message is dropped; logged at most once a minute. */
+static void shed(struct rfc2136 *u, int fd, bool tcp)
+{
+	atomic_fetch_sub(&u->queued, 1);
+	uint64_t n = atomic_fetch_add(&u->shed, 1) + 1;
+	int64_t now = (int64_t)time(NULL), last = atomic_load(&u->shed_logged);
+	if (now - last >= 60 && atomic_compare_exchange_strong(&u->shed_logged, &last, now))
+		log_warn("update: %u messages waiting; dropping new ones (%" PRIu64 " so far)",
+		         MAX_QUEUED, n);
+	if (tcp)
+		close(fd);
 }
 
 /* A job is finished. A TCP connection goes back to the DNS server's TCP
@@ -624,11 +650,14 @@ void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uin
                      const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx)
 {
 	struct rfc2136 *u = ctx;
+	if (atomic_fetch_add(&u->queued, 1) >= MAX_QUEUED) {
+		shed(u, fd, tcp);
+		return;
+	}
 	ujob_t *j = calloc(1, sizeof(*j));
 	if (j == NULL || (j->msg = malloc(len ? len : 1)) == NULL) {
 		free(j);
-		if (tcp)
-			close(fd);
+		shed(u, fd, tcp);
 		return;
 	}
 	if (tcp) {

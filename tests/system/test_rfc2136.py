@@ -171,3 +171,38 @@ def test_message_signed_an_hour_ago_is_badtime(keyed, monkeypatch):
     with pytest.raises(dns.tsig.PeerBadTime):
         dns.message.from_wire(r, keyring=keyring(d), request_mac=u.mac)
     assert state(d) == before
+
+
+def test_update_flood_is_shed_not_queued_without_bound(keyed):
+    """Signed updates sent far faster than they can be committed: ddnsd drops
+    what is over its queue (as a lost datagram; clients resend) instead of
+    holding every message, keeps answering queries, and applies updates
+    again once the flood is over."""
+    import socket
+    d = keyed
+    ring = keyring(d)
+    wires = []
+    for i in range(30000):
+        u = dns.update.UpdateMessage(ZONE, keyring=ring, keyname=d.key[1])
+        u.replace("nsu", 60, "TXT", f'"flood {i}"')
+        wires.append(u.to_wire())
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+        for w in wires:
+            s.sendto(w, ("127.0.0.1", d.port))
+    # Queries are answered during the flood's aftermath.
+    assert addrs(d.port, f"other.{ZONE}", "A") == {"198.51.100.41"}
+    # Wait for the queue to drain: an update goes through again.
+    deadline = time.monotonic() + 120
+    while True:
+        r = nsupdate(d, [f"update add nsu.{ZONE} 60 A 203.0.113.49"], d.key)
+        if r.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert r.returncode == 0, r.stderr
+    assert "203.0.113.49" in addrs(d.port, f"nsu.{ZONE}", "A")
+    d.assert_alive()
+    # Each queued message costs about 100 KB: 30,000 held would be ~3 GB.
+    peak_kb = int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{d.proc.pid}/status").read()).group(1))
+    assert peak_kb < 400 * 1024, f"peak resident memory {peak_kb} kB"
+    assert "dropping new ones" in d.log(), d.log_tail()
