@@ -190,8 +190,15 @@ def test_update_flood_is_shed_not_queued_without_bound(keyed):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
         for w in wires:
             s.sendto(w, ("127.0.0.1", d.port))
-    # Queries are answered during the flood's aftermath.
-    assert addrs(d.port, f"other.{ZONE}", "A") == {"198.51.100.41"}
+    # Queries are answered while the flood drains (a resolver resends a
+    # query whose datagram met a full socket buffer, and so does this).
+    for attempt in range(10):
+        try:
+            answer = addrs(d.port, f"other.{ZONE}", "A")
+            break
+        except AssertionError:
+            answer = None
+    assert answer == {"198.51.100.41"}
     # Wait for the queue to drain: an update goes through again.
     deadline = time.monotonic() + 120
     while True:
