@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Zone transfers allowed by address alone (no TSIG key), through the real
+dig: AXFR gives the whole zone, IXFR from an earlier serial gives just the
+change in incremental form, and an address outside the list is refused."""
+
+import subprocess
+
+from ddnstest import ZONES, addrs, ddnsctl, soa_serial
+
+ZONE = "dyn.example"
+
+
+def dig(d, *args):
+    r = subprocess.run(["dig", "@127.0.0.1", "-p", str(d.port), "+tcp", "+nocmd", "+nostats",
+                        "+noall", "+answer", *args],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return [line.split() for line in r.stdout.splitlines() if line and not line.startswith(";")]
+
+
+def test_address_acl_axfr_and_ixfr(make_ddnsd):
+    zones = dict(ZONES)
+    zones[ZONE] = ZONES[ZONE] + [("allow-transfer", "127.0.0.1, ::1")]
+    d = make_ddnsd(zones=zones)
+    ddnsctl(d, "user", "add", "xfruser", input="a long password\n")
+    ddnsctl(d, "host", "add", f"cam.{ZONE}", "--owner", "xfruser", "--ipv4", "198.51.100.70")
+    axfr = dig(d, ZONE, "AXFR")
+    assert axfr[0][3] == "SOA" and axfr[-1][3] == "SOA", axfr
+    assert [f"cam.{ZONE}.", "A", "198.51.100.70"] in [[r[0], r[3], r[4]] for r in axfr], axfr
+    old = soa_serial(d.port, ZONE)
+
+    ddnsctl(d, "host", "set", f"cam.{ZONE}", "--ipv4", "203.0.113.70")
+    new = soa_serial(d.port, ZONE)
+    assert new != old
+    ixfr = dig(d, ZONE, f"IXFR={old}")
+    soas = [int(r[6]) for r in ixfr if r[3] == "SOA"]
+    # Incremental: new SOA, old SOA, what went, new SOA, what came, new SOA.
+    assert soas == [new, old, new, new], ixfr
+    rest = [[r[0], r[3], r[4]] for r in ixfr if r[3] != "SOA"]
+    assert rest == [[f"cam.{ZONE}.", "A", "198.51.100.70"],
+                    [f"cam.{ZONE}.", "A", "203.0.113.70"]], ixfr
+    # Up to date: just the SOA.
+    assert [r[3] for r in dig(d, ZONE, f"IXFR={new}")] == ["SOA"]
+    assert addrs(d.port, f"cam.{ZONE}", "A") == {"203.0.113.70"}
+    d.assert_alive()
+
+
+def test_address_outside_acl_is_refused(make_ddnsd):
+    zones = dict(ZONES)
+    zones[ZONE] = ZONES[ZONE] + [("allow-transfer", "192.0.2.1")]
+    d = make_ddnsd(zones=zones)
+    r = subprocess.run(["dig", "@127.0.0.1", "-p", str(d.port), ZONE, "AXFR"],
+                       capture_output=True, text=True, timeout=30)
+    assert "Transfer failed" in r.stdout, r.stdout
+    d.assert_alive()
