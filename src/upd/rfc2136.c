@@ -39,9 +39,9 @@
 #define REPLAY_WINDOW 600      /* seconds a signed message may not be replayed */
 #define TSIG_ROOM 256          /* left in a reply for its TSIG record */
 /*
- * Messages waiting for or in the update thread, at most. Each job is about
- * 100 KB; beyond this an UPDATE flood (unsigned ones included: the key is
- * checked by this thread) would grow memory without bound. What arrives
+ * Messages waiting for or in the update thread, at most (about 0.1 s of
+ * work); beyond this an UPDATE flood (unsigned ones included: the key is
+ * checked by this thread) would grow memory and delay without bound. What arrives
  * over the cap is dropped as a lost datagram is: clients resend.
  */
 #define MAX_QUEUED 512
@@ -60,7 +60,7 @@ typedef struct {
 	char fqdn[DB_NAME_MAX];
 	char src[64], client[128];
 	size_t npre, nupd;
-	urr_t pre[MAX_PRE], upd[MAX_UPD];
+	urr_t *pre, *upd;          /* as many as the message has */
 	int rcode;
 } uop_t;
 
@@ -412,10 +412,18 @@ static bool type_in_scope(uint16_t t, int owner, bool any_ok)
 	       (any_ok && t == KNOT_RRTYPE_ANY);
 }
 
-/* Copies one section into urr_t entries; false when outside the scope. */
-static bool take_section(const knot_pktsection_t *sec, urr_t *out, size_t max, size_t *n,
+/* Copies one section into *out, allocated; false when outside the scope or
+ * larger than max records. */
+static bool take_section(const knot_pktsection_t *sec, urr_t **out, size_t max, size_t *n,
                          const uint8_t *host, size_t hostlen, bool prereq)
 {
+	size_t total = 0;
+	for (uint16_t i = 0; i < sec->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
+		total += rr->rrs.count ? rr->rrs.count : 1;
+	}
+	if (total > max || (total > 0 && (*out = calloc(total, sizeof(**out))) == NULL))
+		return false;
 	for (uint16_t i = 0; i < sec->count; i++) {
 		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
 		int kind = owner_kind(rr->owner, host, hostlen);
@@ -431,9 +439,7 @@ static bool take_section(const knot_pktsection_t *sec, urr_t *out, size_t max, s
 		uint16_t count = rr->rrs.count ? rr->rrs.count : 1;
 		knot_rdata_t *rd = rr->rrs.rdata;
 		for (uint16_t k = 0; k < count; k++) {
-			if (*n == max)
-				return false;
-			urr_t *u = &out[(*n)++];
+			urr_t *u = &(*out)[(*n)++];
 			u->owner = (uint8_t)kind;
 			u->cls = rr->rclass;
 			u->type = rr->type;
@@ -556,9 +562,9 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 	}
 	uop_t *a = &j->op;
 	snprintf(a->fqdn, sizeof(a->fqdn), "%s", keyhost);
-	if (!take_section(knot_pkt_section(q, KNOT_ANSWER), a->pre, MAX_PRE, &a->npre, host,
+	if (!take_section(knot_pkt_section(q, KNOT_ANSWER), &a->pre, MAX_PRE, &a->npre, host,
 	                  (size_t)hl, true) ||
-	    !take_section(knot_pkt_section(q, KNOT_AUTHORITY), a->upd, MAX_UPD, &a->nupd, host,
+	    !take_section(knot_pkt_section(q, KNOT_AUTHORITY), &a->upd, MAX_UPD, &a->nupd, host,
 	                  (size_t)hl, false)) {
 		reply(j, KNOT_RCODE_REFUSED, 0, NULL); /* outside what the key may change */
 		goto out;
@@ -593,6 +599,8 @@ static void job_free(ujob_t *j)
 		close(j->fd);
 	}
 	json_decref(j->wreq.result);
+	free(j->op.pre);
+	free(j->op.upd);
 	atomic_fetch_sub(&j->u->queued, 1);
 	free(j->msg);
 	free(j->rest);

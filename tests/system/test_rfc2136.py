@@ -209,7 +209,7 @@ def test_update_flood_is_shed_not_queued_without_bound(keyed):
     assert r.returncode == 0, r.stderr
     assert "203.0.113.49" in addrs(d.port, f"nsu.{ZONE}", "A")
     d.assert_alive()
-    # Each queued message costs about 100 KB: 30,000 held would be ~3 GB.
+    # Memory stays bounded: what is over the queue was dropped, not held.
     peak_kb = int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{d.proc.pid}/status").read()).group(1))
     assert peak_kb < 400 * 1024, f"peak resident memory {peak_kb} kB"
     assert "dropping new ones" in d.log(), d.log_tail()
