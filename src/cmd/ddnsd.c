@@ -81,6 +81,8 @@ static void reload(daemon_t *d)
 	ctl_server_set_conf(d->ctl, nc);
 	xfr_set_conf(d->xfr, nc);
 	rfc2136_set_conf(d->update, nc);
+	if ((ret = notify_set_conf(d->notifier, nc)) != 0)
+		log_err("reload: NOTIFY targets not changed: %s", strerror(-ret));
 	/* The old configuration may still be read by a request in flight; it
 	 * is kept until exit (a reload is rare and a conf_t small). */
 	d->retired = realloc(d->retired, (d->nretired + 1) * sizeof(conf_t *));

@@ -251,15 +251,66 @@ void notify_free(notifier_t *n)
 
 void notify_changed(notifier_t *n, size_t zone, uint32_t serial)
 {
-	if (n == NULL || n->nt == 0 || zone >= n->conf->zone_count)
+	if (n == NULL || zone >= n->conf->zone_count)
 		return;
 	pthread_mutex_lock(&n->mu);
 	n->serial[zone] = serial;
 	n->changed[zone] = true;
+	bool wake = n->nt > 0;
 	pthread_mutex_unlock(&n->mu);
+	if (wake) {
+		uint64_t one = 1;
+		ssize_t w = write(n->wake, &one, sizeof(one));
+		(void)w;
+	}
+}
+
+static const target_t *find_target(const notifier_t *n, size_t zone, const conf_addr_t *a)
+{
+	for (size_t i = 0; i < n->nt; i++)
+		if (n->t[i].zone == zone && n->t[i].addr.len == a->len &&
+		    memcmp(&n->t[i].addr.ss, &a->ss, a->len) == 0)
+			return &n->t[i];
+	return NULL;
+}
+
+int notify_set_conf(notifier_t *n, const conf_t *conf)
+{
+	if (conf->zone_count != n->conf->zone_count)
+		return -EINVAL;
+	size_t nt = 0;
+	for (size_t z = 0; z < conf->zone_count; z++)
+		nt += conf->zones[z].notify.n;
+	target_t *t = calloc(nt ? nt : 1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&n->mu);
+	size_t k = 0;
+	for (size_t z = 0; z < conf->zone_count; z++) {
+		for (size_t i = 0; i < conf->zones[z].notify.n; i++, k++) {
+			const conf_addr_t *a = &conf->zones[z].notify.v[i];
+			const target_t *old = find_target(n, z, a);
+			/* A secondary kept keeps what it confirmed; a new one hears
+			 * of the zone at once. */
+			t[k] = old ? *old : (target_t){ .zone = z, .addr = *a };
+		}
+		n->changed[z] = true;
+	}
+	target_t *old = n->t;
+	n->t = t;
+	n->nt = nt;
+	n->conf = conf;
+	pthread_mutex_unlock(&n->mu);
+	free(old);
+	if (!n->running && nt > 0) {
+		if (pthread_create(&n->thread, NULL, run, n) != 0)
+			return -EAGAIN;
+		n->running = true;
+	}
 	uint64_t one = 1;
 	ssize_t w = write(n->wake, &one, sizeof(one));
 	(void)w;
+	return 0;
 }
 
 void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked)

@@ -22,5 +22,12 @@ void notify_free(notifier_t *n);
 /* Zone conf->zones[zone] now serves serial. Never blocks. */
 void notify_changed(notifier_t *n, size_t zone, uint32_t serial);
 
+/*
+ * The secondaries of conf (same zones as before; SIGHUP): those kept keep
+ * their state, new ones are notified at once, removed ones no more. Called
+ * from the thread that owns n.
+ */
+int notify_set_conf(notifier_t *n, const conf_t *conf);
+
 /* NOTIFY messages sent and acknowledged so far. */
 void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked);

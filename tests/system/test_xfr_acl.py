@@ -4,6 +4,7 @@ dig: AXFR gives the whole zone, IXFR from an earlier serial gives just the
 change in incremental form, and an address outside the list is refused."""
 
 import subprocess
+import time
 
 from ddnstest import ZONES, addrs, ddnsctl, soa_serial
 
@@ -52,4 +53,61 @@ def test_address_outside_acl_is_refused(make_ddnsd):
     r = subprocess.run(["dig", "@127.0.0.1", "-p", str(d.port), ZONE, "AXFR"],
                        capture_output=True, text=True, timeout=30)
     assert "Transfer failed" in r.stdout, r.stdout
+    d.assert_alive()
+
+
+def notifies(sock, wait):
+    """The NOTIFY messages for ZONE that arrive within wait seconds, each
+    answered as a secondary does (so ddnsd does not resend it)."""
+    import socket
+    import time
+
+    import dns.message
+    import dns.opcode
+    got = []
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            wire, peer = sock.recvfrom(4096)
+        except socket.timeout:
+            break
+        m = dns.message.from_wire(wire)
+        if m.opcode() == dns.opcode.NOTIFY and str(m.question[0].name) == ZONE + ".":
+            got.append(m)
+            sock.sendto(dns.message.make_response(m).to_wire(), peer)
+            if wait > 5:       # waiting for the first one only
+                break
+    return got
+
+
+def test_sighup_changes_notify_targets(make_ddnsd):
+    """A secondary added to `notify` and SIGHUP: it is notified at once and
+    after each change; removed again: it hears nothing more."""
+    import signal
+    import socket
+    zones = dict(ZONES)
+    zones[ZONE] = ZONES[ZONE] + [("allow-transfer", "127.0.0.1")]
+    d = make_ddnsd(zones=zones)
+    ddnsctl(d, "user", "add", "ntfuser", input="a long password\n")
+    ddnsctl(d, "host", "add", f"nas.{ZONE}", "--owner", "ntfuser", "--ipv4", "198.51.100.80")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec:
+        sec.bind(("127.0.0.1", 0))
+        d.zones[ZONE] = zones[ZONE] + [("notify", f"127.0.0.1:{sec.getsockname()[1]}")]
+        d.write_config()
+        d.proc.send_signal(signal.SIGHUP)
+        assert notifies(sec, 15), d.log_tail()
+        ddnsctl(d, "host", "set", f"nas.{ZONE}", "--ipv4", "203.0.113.80")
+        assert notifies(sec, 15), d.log_tail()
+
+        d.zones[ZONE] = zones[ZONE]
+        d.write_config()
+        d.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        while d.log().count("reloaded the zone settings") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert d.log().count("reloaded the zone settings") == 2, d.log_tail()
+        notifies(sec, 1)   # anything sent before the reload took effect
+        ddnsctl(d, "host", "set", f"nas.{ZONE}", "--ipv4", "203.0.113.81")
+        assert notifies(sec, 3) == []
     d.assert_alive()
