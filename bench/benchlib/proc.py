@@ -8,6 +8,7 @@ way, which counts pages shared between NSD's forked children once in total.
 """
 
 import os
+import time
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -70,6 +71,40 @@ def cpu_delta_us(before, after):
     A process present only in `after` is counted from zero."""
     ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
     return ticks * 1e6 / CLK_TCK
+
+
+def system_ticks():
+    """(busy, total) clock ticks of all CPUs from /proc/stat. busy counts
+    user, nice, system and steal, not irq/softirq: the kernel charges
+    loopback packet processing there, which is the benchmark's own work."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
+    return user + nice + system + steal, sum(v[:8])
+
+
+def background_cores(interval=0.3):
+    """CPUs' worth of busy time over `interval` s (nothing of ours runs
+    while this is called, so it is other people's load)."""
+    b0, t0 = system_ticks()
+    time.sleep(interval)
+    b1, t1 = system_ticks()
+    return (b1 - b0) / CLK_TCK / interval
+
+
+def wait_quiet(limit=0.10, patience=30, say=print):
+    """Wait up to `patience` s until other processes use less than `limit`
+    of a CPU, so that a measurement does not start inside someone's build.
+    Returns the last background reading."""
+    bg = background_cores(0.5)
+    if bg < limit:
+        return bg
+    say("  machine busy (%.0f%% of a CPU used by other processes); "
+        "waiting up to %d s" % (bg * 100, patience))
+    deadline = time.monotonic() + patience
+    while bg >= limit and time.monotonic() < deadline:
+        bg = background_cores(1.0)
+    return bg
 
 
 def pss_bytes(pids):

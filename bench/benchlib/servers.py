@@ -10,6 +10,7 @@ RUNNING, and stop_all() -- called from bench/run's finally and signal paths
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -158,6 +159,7 @@ class Nsd(Server):
     logfile: "{d}/nsd.logfile"
     verbosity: 0
     zonefiles-write: 0
+    minimal-responses: yes
     rrl-ratelimit: 0
     rrl-whitelist-ratelimit: 0
 remote-control:
@@ -217,9 +219,12 @@ class Ddnsd(Server):
     `ddnsctl zone import` first (timed separately); ddnsd then loads it from
     the database at start, which is what load time measures."""
     name = "ddnsd"
+    # bench/run points this at a copy of build/ taken when the run starts:
+    # a rebuild during the run must not change what is measured.
+    bindir = None
 
     def binaries(self):
-        b = os.path.join(self.repo, "build")
+        b = self.bindir or os.path.join(self.repo, "build")
         return os.path.join(b, "ddnsd"), os.path.join(b, "ddnsctl")
 
     def check(self):
@@ -260,6 +265,19 @@ ttl = 60
 
     def command(self):
         return [self.binaries()[0], "-c", self.conf]
+
+
+def snapshot_ddnsd(repo, dest):
+    """Copy build/ddnsd and build/ddnsctl to dest and make Ddnsd use the
+    copies. Returns False (and changes nothing) when they are not built."""
+    src = [os.path.join(repo, "build", b) for b in ("ddnsd", "ddnsctl")]
+    if not all(os.access(p, os.X_OK) for p in src):
+        return False
+    os.makedirs(dest, exist_ok=True)
+    for p in src:
+        shutil.copy2(p, os.path.join(dest, os.path.basename(p)))
+    Ddnsd.bindir = dest
+    return True
 
 
 def _which(prog):
