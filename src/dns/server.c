@@ -224,6 +224,8 @@ int dns_server_start(dns_server_t *s)
 
 void dns_server_stop(dns_server_t *s)
 {
+	for (unsigned i = 0; i < s->nworkers; i++)
+		atomic_store(&s->udp[i].stop, true);
 	uint64_t one = 1;
 	ssize_t w = write(s->stop_fd, &one, sizeof(one));
 	(void)w;

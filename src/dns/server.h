@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,7 @@ struct udp_worker {
 	int *fds;
 	size_t nfds;
 	int stop_fd;                     /* eventfd: readable when stopping */
+	atomic_bool stop;                /* set before stop_fd is written */
 	zoneset_t *const *zones;
 	const query_conf_t *qc;
 };

@@ -336,11 +336,13 @@ class Ddnsd:
             self.import_zone(zone, path)
 
     def config_text(self):
+        listen = self.server.get("dns-listen", f"127.0.0.1:{self.port}, [::1]:{self.port}")
         lines = ["[server]",
-                 f"dns-listen = 127.0.0.1:{self.port}, [::1]:{self.port}",
+                 f"dns-listen = {listen}",
                  f"database = {self.db}",
                  f"control-socket = {self.sockdir}/ddnsd.sock"]
-        lines += [f"{k} = {v}" for k, v in self.server.items() if v is not None]
+        lines += [f"{k} = {v}" for k, v in self.server.items()
+                  if v is not None and k != "dns-listen"]
         for zone, keys in self.zones.items():
             lines += ["", f"[zone {zone}]"]
             lines += [f"{k} = {v}" for k, v in keys]

@@ -3,6 +3,8 @@
 answers, referrals out of our zones refused, NXDOMAIN versus NODATA with
 empty non-terminals, negative-answer SOA, case of the question, every record
 type, CNAME chains, host-level wildcards, ANY (RFC 8482)."""
+import time
+
 import dns.flags
 import dns.name
 import dns.rcode
@@ -369,3 +371,30 @@ def test_any_over_tcp_apex(ddnsd):
 def test_any_negative(ddnsd, tcp):
     assert_nxdomain(ddnsd.query("nothere.dyn.example", "ANY", tcp=tcp), "nothere.dyn.example")
     assert_nodata(ddnsd.query("c.dyn.example", "ANY", tcp=tcp), "c.dyn.example")
+
+
+def test_single_listen_address_worker(make_ddnsd):
+    """With one listen address each UDP worker blocks in recvmmsg itself
+    (not in epoll): every query of a burst is answered, and ddnsd still
+    stops cleanly when idle."""
+    import socket
+
+    from ddnstest import free_port, make_query, parse
+    port = free_port()
+    d = make_ddnsd(port=port, server={"dns-listen": f"127.0.0.1:{port}"})
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        s.settimeout(5)
+        ids = set()
+        for i in range(300):
+            w = bytearray(make_query("alice.dyn.example", "A").to_wire())
+            w[0:2] = i.to_bytes(2, "big")
+            s.sendto(bytes(w), ("127.0.0.1", port))
+            ids.add(i)
+        got = set()
+        while got != ids:
+            m = parse(s.recv(4096))
+            assert m.rcode() == dns.rcode.NOERROR
+            got.add(m.id)
+    time.sleep(0.5)      # idle: the workers sit in recvmmsg's timeout
+    assert d.stop() == 0
