@@ -83,17 +83,31 @@ int db_user_add(db_t *db, db_user_t *u)
 	return step_insert(db, st, &u->id);
 }
 
-static int user_get(db_t *db, const char *sql, const char *name, int64_t id, db_user_t *out)
+/*
+ * Runs sql with ?1 bound to name (or id when name is NULL) and steps to its
+ * row: the statement on it (read it, then db_reset), or NULL with *ret
+ * DDNS_ENOENT / DDNS_EDB.
+ */
+static sqlite3_stmt *get_row(db_t *db, const char *sql, const char *name, int64_t id, int *ret)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
+	if (st == NULL) {
+		*ret = DDNS_EDB;
+		return NULL;
+	}
 	if (name)
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(st, 1, id);
-	int ret = step_row(st);
-	if (ret == 0) {
+	*ret = step_row(st);
+	return *ret == 0 ? st : NULL;
+}
+
+static int user_get(db_t *db, const char *sql, const char *name, int64_t id, db_user_t *out)
+{
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, name, id, &ret);
+	if (st != NULL) {
 		read_user(st, out);
 		db_reset(st);
 	}
@@ -153,12 +167,9 @@ int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ct
 int db_user_host_count(db_t *db, int64_t user, int *count)
 {
 	static const char sql[] = "SELECT count(*) FROM host WHERE user = ?1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, user);
-	int ret = step_row(st);
-	if (ret == 0) {
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, NULL, user, &ret);
+	if (st != NULL) {
 		*count = sqlite3_column_int(st, 0);
 		db_reset(st);
 	}
@@ -260,15 +271,9 @@ int db_host_put(db_t *db, const db_host_t *h)
 
 static int host_get(db_t *db, const char *sql, const char *name, int64_t id, db_host_t *out)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	if (name)
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	int ret = step_row(st);
-	if (ret == 0) {
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, name, id, &ret);
+	if (st != NULL) {
 		read_host(st, out);
 		db_reset(st);
 	}
@@ -548,16 +553,13 @@ int db_tsig_foreach(db_t *db, int (*fn)(const db_tsig_t *k, void *ctx), void *ct
 int db_tsig_get(db_t *db, const char *name, db_tsig_t *k)
 {
 	static const char sql[] = "SELECT " TSIG_COLS " FROM tsig WHERE name = ?1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int ret = step_row(st);
-	if (ret != 0)
-		return ret;
-	read_tsig(st, k);
-	db_reset(st);
-	return 0;
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, name, 0, &ret);
+	if (st != NULL) {
+		read_tsig(st, k);
+		db_reset(st);
+	}
+	return ret;
 }
 
 /* ---- history and journal ---- */

@@ -176,6 +176,47 @@ static void *run(void *arg)
 	return NULL;
 }
 
+static const target_t *find_target(const notifier_t *n, size_t zone, const conf_addr_t *a)
+{
+	for (size_t i = 0; i < n->nt; i++)
+		if (n->t[i].zone == zone && n->t[i].addr.len == a->len &&
+		    memcmp(&n->t[i].addr.ss, &a->ss, a->len) == 0)
+			return &n->t[i];
+	return NULL;
+}
+
+/*
+ * Makes conf's notify lists the targets: a secondary already known keeps
+ * what it confirmed, a new one hears of its zone at once, one no longer
+ * listed is forgotten.
+ */
+static int set_targets(notifier_t *n, const conf_t *conf)
+{
+	size_t nt = 0;
+	for (size_t z = 0; z < conf->zone_count; z++)
+		nt += conf->zones[z].notify.n;
+	target_t *t = calloc(nt ? nt : 1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&n->mu);
+	size_t k = 0;
+	for (size_t z = 0; z < conf->zone_count; z++) {
+		for (size_t i = 0; i < conf->zones[z].notify.n; i++, k++) {
+			const conf_addr_t *a = &conf->zones[z].notify.v[i];
+			const target_t *old = find_target(n, z, a);
+			t[k] = old ? *old : (target_t){ .zone = z, .addr = *a };
+		}
+		n->changed[z] = true;
+	}
+	target_t *old = n->t;
+	n->t = t;
+	n->nt = nt;
+	n->conf = conf;
+	pthread_mutex_unlock(&n->mu);
+	free(old);
+	return 0;
+}
+
 int notify_new(const conf_t *conf, notifier_t **out)
 {
 	notifier_t *n = calloc(1, sizeof(*n));
@@ -191,22 +232,13 @@ int notify_new(const conf_t *conf, notifier_t **out)
 	n->changed = calloc(zc, sizeof(*n->changed));
 	n->apex = calloc(zc, sizeof(*n->apex));
 	n->apex_len = calloc(zc, sizeof(*n->apex_len));
-	for (size_t z = 0; z < conf->zone_count; z++)
-		n->nt += conf->zones[z].notify.n;
-	n->t = calloc(n->nt ? n->nt : 1, sizeof(*n->t));
-	if (!n->serial || !n->changed || !n->apex || !n->apex_len || !n->t) {
+	if (!n->serial || !n->changed || !n->apex || !n->apex_len || set_targets(n, conf) != 0) {
 		notify_free(n);
 		return -ENOMEM;
 	}
-	size_t k = 0;
 	for (size_t z = 0; z < conf->zone_count; z++) {
 		int l = name_to_wire(conf->zones[z].name, n->apex[z]);
 		n->apex_len[z] = l > 0 ? (size_t)l - 1 : 0; /* the root label is added when sending */
-		for (size_t i = 0; i < conf->zones[z].notify.n; i++) {
-			n->t[k].zone = z;
-			n->t[k].addr = conf->zones[z].notify.v[i];
-			k++;
-		}
 	}
 	n->fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	n->fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -265,44 +297,14 @@ void notify_changed(notifier_t *n, size_t zone, uint32_t serial)
 	}
 }
 
-static const target_t *find_target(const notifier_t *n, size_t zone, const conf_addr_t *a)
-{
-	for (size_t i = 0; i < n->nt; i++)
-		if (n->t[i].zone == zone && n->t[i].addr.len == a->len &&
-		    memcmp(&n->t[i].addr.ss, &a->ss, a->len) == 0)
-			return &n->t[i];
-	return NULL;
-}
-
 int notify_set_conf(notifier_t *n, const conf_t *conf)
 {
 	if (conf->zone_count != n->conf->zone_count)
 		return -EINVAL;
-	size_t nt = 0;
-	for (size_t z = 0; z < conf->zone_count; z++)
-		nt += conf->zones[z].notify.n;
-	target_t *t = calloc(nt ? nt : 1, sizeof(*t));
-	if (t == NULL)
-		return -ENOMEM;
-	pthread_mutex_lock(&n->mu);
-	size_t k = 0;
-	for (size_t z = 0; z < conf->zone_count; z++) {
-		for (size_t i = 0; i < conf->zones[z].notify.n; i++, k++) {
-			const conf_addr_t *a = &conf->zones[z].notify.v[i];
-			const target_t *old = find_target(n, z, a);
-			/* A secondary kept keeps what it confirmed; a new one hears
-			 * of the zone at once. */
-			t[k] = old ? *old : (target_t){ .zone = z, .addr = *a };
-		}
-		n->changed[z] = true;
-	}
-	target_t *old = n->t;
-	n->t = t;
-	n->nt = nt;
-	n->conf = conf;
-	pthread_mutex_unlock(&n->mu);
-	free(old);
-	if (!n->running && nt > 0) {
+	int ret = set_targets(n, conf);
+	if (ret != 0)
+		return ret;
+	if (!n->running && n->nt > 0) {
 		if (pthread_create(&n->thread, NULL, run, n) != 0)
 			return -EAGAIN;
 		n->running = true;
