@@ -23,6 +23,8 @@
 
 enum key_type {
 	T_STR, T_UINT, T_ADDRS, T_STRS, T_NAMES, T_GLUE, T_ACL, T_SUSPEND, T_NAME,
+	T_DUR,     /* seconds: "90", "15m", "72h", "30d", "2w" */
+	T_BOOL,    /* yes/no, true/false, on/off, 1/0 */
 };
 
 enum key_sect { S_SERVER, S_ZONE };
@@ -63,6 +65,22 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "http-timeout",     T_UINT,  1, 3600, "10", SRV(http_timeout) },
 	{ S_SERVER, "journal-max",      T_UINT,  1, 100000000, "100000", SRV(journal_max) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
+	/* the abuse desk (docs/abuse.md) */
+	{ S_SERVER, "abuse-contact",    T_STR,   0, 255, "", SRV(abuse_contact) },
+	{ S_SERVER, "abuse-response-time", T_DUR, 60, 30 * 86400, "24h", SRV(abuse_response_time) },
+	{ S_SERVER, "abuse-provisional", T_DUR,  60, 365 * 86400, "72h", SRV(abuse_provisional) },
+	{ S_SERVER, "abuse-reports-per-hour", T_UINT, 1, 1000000, "10", SRV(abuse_reports_per_hour) },
+	{ S_SERVER, "abuse-blocklist",  T_STR,   0, PATH_MAX, "", SRV(abuse_blocklist) },
+	{ S_SERVER, "abuse-same-address", T_UINT, 0, 1000000, "10", SRV(abuse_same_address) },
+	{ S_SERVER, "abuse-window",     T_DUR,   60, 7 * 86400, "10m", SRV(abuse_window) },
+	{ S_SERVER, "abuse-auto-suspend", T_BOOL, 0, 0, "no", SRV(abuse_auto_suspend) },
+	{ S_SERVER, "brand-words",      T_NAMES, 0, 0, "", SRV(brand_words) },
+	{ S_SERVER, "hold-deleted",     T_DUR,   0, 10 * 365 * 86400, "30d", SRV(hold_deleted) },
+	{ S_SERVER, "hold-suspended",   T_DUR,   0, 10 * 365 * 86400, "365d", SRV(hold_suspended) },
+	/* notifications to owners and reporters */
+	{ S_SERVER, "smtp-relay",       T_STR,   0, 255, "", SRV(smtp_relay) },
+	{ S_SERVER, "mail-from",        T_STR,   0, 255, "", SRV(mail_from) },
+	{ S_SERVER, "notification-webhook", T_STR, 0, 1024, "", SRV(notification_webhook) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
 	{ S_ZONE, "glue",           T_GLUE,    0, 0, "", ZN(glue) },
@@ -347,6 +365,48 @@ static int set_suspend(parser_t *p, const key_t_ *k, conf_suspend_t *s, char *va
 	return 0;
 }
 
+/* "90" or "90s", "15m", "72h", "30d", "2w": seconds within the key's bounds. */
+static int set_duration(parser_t *p, const key_t_ *k, unsigned *dst, const char *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10), unit = 1;
+	if (*v == '\0' || !isdigit((unsigned char)*v) || errno != 0)
+		goto bad;
+	switch (*end) {
+	case '\0': case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
+	default: goto bad;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		goto bad;
+	if (n > k->max / unit || n * unit < k->min || n * unit > k->max)
+		goto bad;
+	*dst = (unsigned)(n * unit);
+	return 0;
+bad:
+	perr(p, p->line, "%s: '%s' is not a duration from %lus to %lus (a number with s, m, h, d "
+	     "or w, e.g. 72h)", k->name, v, k->min, k->max);
+	return -1;
+}
+
+static int set_bool(parser_t *p, const key_t_ *k, bool *dst, const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+			*dst = strcasecmp(v, yes[i]) == 0;
+			return 0;
+		}
+	}
+	perr(p, p->line, "%s: expected yes or no, got '%s'", k->name, v);
+	return -1;
+}
+
 static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value)
 {
 	void *dst = (char *)base + k->off;
@@ -414,6 +474,12 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 		break;
 	case T_SUSPEND:
 		ret = set_suspend(p, k, dst, v);
+		break;
+	case T_DUR:
+		ret = set_duration(p, k, dst, v);
+		break;
+	case T_BOOL:
+		ret = set_bool(p, k, dst, v);
 		break;
 	}
 	free(val);
@@ -671,6 +737,12 @@ void conf_free(conf_t *c)
 	}
 	free(c->zones);
 	strs_free(&c->reserved);
+	strs_free(&c->brand_words);
+	free(c->abuse_contact);
+	free(c->abuse_blocklist);
+	free(c->smtp_relay);
+	free(c->mail_from);
+	free(c->notification_webhook);
 	for (size_t j = 0; j < c->trusted_proxies.n; j++)
 		free(c->trusted_proxies.v[j].key);
 	free(c->trusted_proxies.v);

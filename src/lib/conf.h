@@ -95,6 +95,22 @@ typedef struct {
 	unsigned http_timeout;       /* seconds to send a request, or to idle */
 	unsigned journal_max;        /* journal rows (serials) kept per zone for IXFR */
 	unsigned default_max_hosts;  /* host quota of a new user */
+	/* the abuse desk */
+	char *abuse_contact;         /* published in security.txt and the API */
+	unsigned abuse_response_time; /* seconds the operator promises to act within */
+	unsigned abuse_provisional;  /* a trusted reporter's suspension lasts (s) */
+	unsigned abuse_reports_per_hour; /* public reports per client address */
+	char *abuse_blocklist;       /* file of addresses and networks; "" none */
+	unsigned abuse_same_address; /* new hosts on one address within the window
+	                                that flag them (0: off) */
+	unsigned abuse_window;       /* seconds */
+	bool abuse_auto_suspend;     /* heuristics suspend (provisionally) */
+	conf_strs_t brand_words;     /* labels that look like these are refused */
+	unsigned hold_deleted;       /* seconds a deleted name is held */
+	unsigned hold_suspended;     /* seconds a suspended, deleted name is held */
+	char *smtp_relay;            /* smtp://host:port for email; "" none */
+	char *mail_from;             /* envelope and From: address */
+	char *notification_webhook;  /* URL that gets every notification as JSON */
 	conf_zone_t *zones;
 	size_t zone_count;
 } conf_t;
