@@ -10,46 +10,6 @@
 #include "store/account.h"
 #include "store/db_int.h"
 
-static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
-static int step_insert(db_t *db, sqlite3_stmt *st, int64_t *id)
-{
-	int rc = sqlite3_step(st);
-	db_reset(st);
-	if (rc == SQLITE_DONE) {
-		if (id)
-			*id = sqlite3_last_insert_rowid(db_handle(db));
-		return 0;
-	}
-	return (rc & 0xff) == SQLITE_CONSTRAINT ? DDNS_EEXIST : DDNS_EDB;
-}
-
-/* Steps a one-row query: 0 with the row ready, DDNS_ENOENT, DDNS_EDB. */
-static int step_row(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	db_reset(st);
-	return rc == SQLITE_DONE ? DDNS_ENOENT : DDNS_EDB;
-}
-
-static int step_each(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
-{
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((ret = row(st, ctx)) != 0)
-			break;
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = DDNS_EDB;
-	db_reset(st);
-	return ret;
-}
-
 /* ---- users ---- */
 
 #define USER_COLS "id, name, email, pwhash, max_hosts, created, disabled, generation"
@@ -57,9 +17,9 @@ static int step_each(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), 
 static void read_user(sqlite3_stmt *st, db_user_t *u)
 {
 	u->id = sqlite3_column_int64(st, 0);
-	copy_text(u->name, sizeof(u->name), st, 1);
-	copy_text(u->email, sizeof(u->email), st, 2);
-	copy_text(u->pwhash, sizeof(u->pwhash), st, 3);
+	db_copy_text(u->name, sizeof(u->name), st, 1);
+	db_copy_text(u->email, sizeof(u->email), st, 2);
+	db_copy_text(u->pwhash, sizeof(u->pwhash), st, 3);
 	u->max_hosts = sqlite3_column_int(st, 4);
 	u->created = sqlite3_column_int64(st, 5);
 	u->disabled = sqlite3_column_int(st, 6) != 0;
@@ -80,7 +40,7 @@ int db_user_add(db_t *db, db_user_t *u)
 	sqlite3_bind_int64(st, 5, u->created);
 	sqlite3_bind_int(st, 6, u->disabled);
 	sqlite3_bind_int64(st, 7, u->generation);
-	return step_insert(db, st, &u->id);
+	return db_step_insert(db, st, &u->id);
 }
 
 /*
@@ -99,7 +59,7 @@ static sqlite3_stmt *get_row(db_t *db, const char *sql, const char *name, int64_
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(st, 1, id);
-	*ret = step_row(st);
+	*ret = db_step_row(st);
 	return *ret == 0 ? st : NULL;
 }
 
@@ -161,7 +121,7 @@ int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ct
 	if (st == NULL)
 		return DDNS_EDB;
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, user_row, &e);
+	return db_step_each(st, user_row, &e);
 }
 
 int db_user_host_count(db_t *db, int64_t user, int *count)
@@ -189,7 +149,7 @@ static void read_host(sqlite3_stmt *st, db_host_t *h)
 	h->ownerlen = (uint8_t)(ol > 255 ? 255 : ol);
 	if (ol > 0)
 		memcpy(h->owner, sqlite3_column_blob(st, 2), h->ownerlen);
-	copy_text(h->name, sizeof(h->name), st, 3);
+	db_copy_text(h->name, sizeof(h->name), st, 3);
 	h->user = sqlite3_column_int64(st, 4);
 	h->has_v4 = sqlite3_column_bytes(st, 5) == 4;
 	if (h->has_v4)
@@ -197,18 +157,18 @@ static void read_host(sqlite3_stmt *st, db_host_t *h)
 	h->has_v6 = sqlite3_column_bytes(st, 6) == 16;
 	if (h->has_v6)
 		memcpy(h->v6, sqlite3_column_blob(st, 6), 16);
-	copy_text(h->txt, sizeof(h->txt), st, 7);
-	copy_text(h->acme, sizeof(h->acme), st, 8);
-	copy_text(h->mx, sizeof(h->mx), st, 9);
+	db_copy_text(h->txt, sizeof(h->txt), st, 7);
+	db_copy_text(h->acme, sizeof(h->acme), st, 8);
+	db_copy_text(h->mx, sizeof(h->mx), st, 9);
 	h->mx_pref = sqlite3_column_int(st, 10);
 	h->wildcard = sqlite3_column_int(st, 11) != 0;
 	h->ttl = (uint32_t)sqlite3_column_int64(st, 12);
 	h->state = sqlite3_column_int(st, 13);
-	copy_text(h->reason, sizeof(h->reason), st, 14);
+	db_copy_text(h->reason, sizeof(h->reason), st, 14);
 	h->created = sqlite3_column_int64(st, 15);
 	h->updated = sqlite3_column_int64(st, 16);
-	copy_text(h->src, sizeof(h->src), st, 17);
-	copy_text(h->client, sizeof(h->client), st, 18);
+	db_copy_text(h->src, sizeof(h->src), st, 17);
+	db_copy_text(h->client, sizeof(h->client), st, 18);
 }
 
 /* Binds the mutable host fields as ?2.. in HOST_COLS order from user on. */
@@ -252,7 +212,7 @@ int db_host_add(db_t *db, db_host_t *h)
 	                  SQLITE_STATIC);
 	sqlite3_bind_text(st, 18, h->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 19, h->created);
-	return step_insert(db, st, &h->id);
+	return db_step_insert(db, st, &h->id);
 }
 
 int db_host_put(db_t *db, const db_host_t *h)
@@ -318,7 +278,21 @@ int db_host_foreach(db_t *db, int64_t zone, int64_t user,
 	sqlite3_bind_int64(st, 1, zone);
 	sqlite3_bind_int64(st, 2, user);
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, host_row, &e);
+	return db_step_each(st, host_row, &e);
+}
+
+int db_host_foreach_recent_addr(db_t *db, int64_t since, int family, const uint8_t *addr,
+                                int (*fn)(const db_host_t *h, void *ctx), void *ctx)
+{
+	static const char sql4[] = "SELECT " HOST_COLS " FROM host WHERE created >= ?1 AND ipv4 = ?2";
+	static const char sql6[] = "SELECT " HOST_COLS " FROM host WHERE created >= ?1 AND ipv6 = ?2";
+	sqlite3_stmt *st = db_stmt(db, family == 4 ? sql4 : sql6);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_blob(st, 2, addr, family == 4 ? 4 : 16, SQLITE_STATIC);
+	each_t e = { (void *)fn, ctx };
+	return db_step_each(st, host_row, &e);
 }
 
 static int rr_row(sqlite3_stmt *st, void *ctx)
@@ -344,7 +318,7 @@ int db_rr_owner_foreach(db_t *db, int64_t zone, const uint8_t *owner, size_t own
 	sqlite3_bind_int64(st, 1, zone);
 	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, rr_row, &e);
+	return db_step_each(st, rr_row, &e);
 }
 
 /* ---- tokens ---- */
@@ -358,7 +332,7 @@ static void read_token(sqlite3_stmt *st, db_token_t *t)
 	memset(t->hash, 0, sizeof(t->hash));
 	if (sqlite3_column_bytes(st, 2) == 32)
 		memcpy(t->hash, sqlite3_column_blob(st, 2), 32);
-	copy_text(t->name, sizeof(t->name), st, 3);
+	db_copy_text(t->name, sizeof(t->name), st, 3);
 	t->created = sqlite3_column_int64(st, 4);
 	t->last_used = sqlite3_column_int64(st, 5);
 	t->expires = sqlite3_column_int64(st, 6);
@@ -379,7 +353,7 @@ int db_token_add(db_t *db, db_token_t *t)
 	sqlite3_bind_int64(st, 5, t->expires);
 	sqlite3_bind_int64(st, 6, t->last_used);
 	sqlite3_bind_int(st, 7, t->revoked);
-	return step_insert(db, st, &t->id);
+	return db_step_insert(db, st, &t->id);
 }
 
 int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out)
@@ -389,7 +363,7 @@ int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out)
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	int ret = step_row(st);
+	int ret = db_step_row(st);
 	if (ret == 0) {
 		read_token(st, out);
 		db_reset(st);
@@ -419,7 +393,7 @@ int db_token_foreach(db_t *db, int64_t host, int (*fn)(const db_token_t *t, void
 		return DDNS_EDB;
 	sqlite3_bind_int64(st, 1, host);
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, token_row, &e);
+	return db_step_each(st, token_row, &e);
 }
 
 /* ---- API tokens ---- */
@@ -435,7 +409,7 @@ int db_apitoken_add(db_t *db, int64_t user, const uint8_t hash[32], const char *
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, created);
-	return step_insert(db, st, id);
+	return db_step_insert(db, st, id);
 }
 
 int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user)
@@ -445,7 +419,7 @@ int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user)
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	int ret = step_row(st);
+	int ret = db_step_row(st);
 	if (ret == 0) {
 		*user = sqlite3_column_int64(st, 0);
 		db_reset(st);
@@ -475,7 +449,7 @@ static int apitoken_row(sqlite3_stmt *st, void *ctx)
 	memset(&t, 0, sizeof(t));
 	t.id = sqlite3_column_int64(st, 0);
 	t.host = sqlite3_column_int64(st, 1); /* the user, here */
-	copy_text(t.name, sizeof(t.name), st, 2);
+	db_copy_text(t.name, sizeof(t.name), st, 2);
 	t.created = sqlite3_column_int64(st, 3);
 	t.last_used = sqlite3_column_int64(st, 4);
 	t.revoked = sqlite3_column_int(st, 5) != 0;
@@ -492,7 +466,7 @@ int db_apitoken_foreach(db_t *db, int64_t user, int (*fn)(const db_token_t *t, v
 		return DDNS_EDB;
 	sqlite3_bind_int64(st, 1, user);
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, apitoken_row, &e);
+	return db_step_each(st, apitoken_row, &e);
 }
 
 /* ---- TSIG ---- */
@@ -510,7 +484,7 @@ int db_tsig_add(db_t *db, db_tsig_t *k)
 	sqlite3_bind_int64(st, 4, k->host);
 	sqlite3_bind_text(st, 5, k->scope, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, k->created);
-	return step_insert(db, st, &k->id);
+	return db_step_insert(db, st, &k->id);
 }
 
 #define TSIG_COLS "id, name, algorithm, secret, IFNULL(host, 0), scope, created"
@@ -519,14 +493,14 @@ static void read_tsig(sqlite3_stmt *st, db_tsig_t *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->id = sqlite3_column_int64(st, 0);
-	copy_text(k->name, sizeof(k->name), st, 1);
-	copy_text(k->algorithm, sizeof(k->algorithm), st, 2);
+	db_copy_text(k->name, sizeof(k->name), st, 1);
+	db_copy_text(k->algorithm, sizeof(k->algorithm), st, 2);
 	int n = sqlite3_column_bytes(st, 3);
 	k->secret_len = n > 64 ? 64 : (size_t)n;
 	if (n > 0)
 		memcpy(k->secret, sqlite3_column_blob(st, 3), k->secret_len);
 	k->host = sqlite3_column_int64(st, 4);
-	copy_text(k->scope, sizeof(k->scope), st, 5);
+	db_copy_text(k->scope, sizeof(k->scope), st, 5);
 	k->created = sqlite3_column_int64(st, 6);
 }
 
@@ -547,7 +521,7 @@ int db_tsig_foreach(db_t *db, int (*fn)(const db_tsig_t *k, void *ctx), void *ct
 	if (st == NULL)
 		return DDNS_EDB;
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, tsig_row, &e);
+	return db_step_each(st, tsig_row, &e);
 }
 
 int db_tsig_get(db_t *db, const char *name, db_tsig_t *k)
@@ -578,7 +552,7 @@ int db_history_add(db_t *db, const db_history_t *h)
 	sqlite3_bind_text(st, 5, h->old, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, h->new_, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, h->result, -1, SQLITE_STATIC);
-	return step_insert(db, st, NULL);
+	return db_step_insert(db, st, NULL);
 }
 
 int db_history_foreach_all(db_t *db, int (*fn)(const db_history_t *h, void *ctx), void *ctx)
@@ -590,7 +564,7 @@ int db_history_foreach_all(db_t *db, int (*fn)(const db_history_t *h, void *ctx)
 		return DDNS_EDB;
 	each_t e = { (void *)fn, ctx };
 	int history_row(sqlite3_stmt *, void *);
-	return step_each(st, history_row, &e);
+	return db_step_each(st, history_row, &e);
 }
 
 int history_row(sqlite3_stmt *st, void *ctx);
@@ -601,11 +575,11 @@ int history_row(sqlite3_stmt *st, void *ctx)
 	h.id = sqlite3_column_int64(st, 0);
 	h.host = sqlite3_column_int64(st, 1);
 	h.time = sqlite3_column_int64(st, 2);
-	copy_text(h.src, sizeof(h.src), st, 3);
-	copy_text(h.client, sizeof(h.client), st, 4);
-	copy_text(h.old, sizeof(h.old), st, 5);
-	copy_text(h.new_, sizeof(h.new_), st, 6);
-	copy_text(h.result, sizeof(h.result), st, 7);
+	db_copy_text(h.src, sizeof(h.src), st, 3);
+	db_copy_text(h.client, sizeof(h.client), st, 4);
+	db_copy_text(h.old, sizeof(h.old), st, 5);
+	db_copy_text(h.new_, sizeof(h.new_), st, 6);
+	db_copy_text(h.result, sizeof(h.result), st, 7);
 	return ((int (*)(const db_history_t *, void *))e->fn)(&h, e->ctx);
 }
 
@@ -620,7 +594,7 @@ int db_history_foreach(db_t *db, int64_t host, int limit,
 	sqlite3_bind_int64(st, 1, host);
 	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
 	each_t e = { (void *)fn, ctx };
-	return step_each(st, history_row, &e);
+	return db_step_each(st, history_row, &e);
 }
 
 int db_journal_add(db_t *db, int64_t zone, uint32_t serial, int64_t time,

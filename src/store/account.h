@@ -68,6 +68,10 @@ int db_host_get(db_t *db, const char *name, db_host_t *out);
 int db_host_get_id(db_t *db, int64_t id, db_host_t *out);
 int db_host_put(db_t *db, const db_host_t *h);
 int db_host_del(db_t *db, int64_t id);
+/* Hosts created since `since` whose IPv4 (family 4, 4 bytes) or IPv6
+ * address (16 bytes) is addr (the abuse heuristics). */
+int db_host_foreach_recent_addr(db_t *db, int64_t since, int family, const uint8_t *addr,
+                                int (*fn)(const db_host_t *h, void *ctx), void *ctx);
 /* zone / user < 0: any. Ordered by zone, then owner (the loader relies on it). */
 int db_host_foreach(db_t *db, int64_t zone, int64_t user,
                     int (*fn)(const db_host_t *h, void *ctx), void *ctx);

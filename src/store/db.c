@@ -17,7 +17,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -154,6 +154,55 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  last_used INTEGER NOT NULL DEFAULT 0,"
 	"  revoked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX apitoken_user ON apitoken(user);",
+	/* 4 -> 5: the abuse desk (reports, trusted reporters, names held after
+	 * deletion) and the notification outbox */
+	"CREATE TABLE reporter ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  suspend INTEGER NOT NULL DEFAULT 1,"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE report ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ref TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL DEFAULT '',"
+	"  urls TEXT NOT NULL DEFAULT '[]',"
+	"  contact TEXT NOT NULL DEFAULT '',"
+	"  src TEXT NOT NULL DEFAULT '',"
+	"  class TEXT NOT NULL,"
+	"  reporter INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL DEFAULT 0,"
+	"  acted INTEGER NOT NULL DEFAULT 0,"
+	"  suspended INTEGER NOT NULL DEFAULT 0,"
+	"  reversed INTEGER NOT NULL DEFAULT 0,"
+	"  outcome TEXT NOT NULL DEFAULT '',"
+	"  appeal TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX report_status ON report(status, expires);"
+	"CREATE INDEX report_host ON report(host);"
+	"CREATE TABLE tombstone ("
+	"  name TEXT PRIMARY KEY,"
+	"  until INTEGER NOT NULL,"
+	"  user INTEGER NOT NULL,"
+	"  suspended INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX outbox_due ON outbox(delivered, next_try);"
+	"CREATE INDEX host_created ON host(created);",
 };
 
 #define STMT_CACHE 128
@@ -317,6 +366,46 @@ void db_close(db_t *db)
 }
 
 /* Runs a statement that returns no rows and resets it. */
+void db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+int db_step_insert(db_t *db, sqlite3_stmt *st, int64_t *id)
+{
+	int rc = sqlite3_step(st);
+	db_reset(st);
+	if (rc == SQLITE_DONE) {
+		if (id)
+			*id = sqlite3_last_insert_rowid(db_handle(db));
+		return 0;
+	}
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? DDNS_EEXIST : DDNS_EDB;
+}
+
+/* Steps a one-row query: 0 with the row ready, DDNS_ENOENT, DDNS_EDB. */
+int db_step_row(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	db_reset(st);
+	return rc == SQLITE_DONE ? DDNS_ENOENT : DDNS_EDB;
+}
+
+int db_step_each(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((ret = row(st, ctx)) != 0)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = DDNS_EDB;
+	db_reset(st);
+	return ret;
+}
+
 int db_step_done(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

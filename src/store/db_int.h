@@ -16,6 +16,21 @@ sqlite3 *db_handle(db_t *db);
  * caller resets it after use (db_reset). */
 sqlite3_stmt *db_stmt(db_t *db, const char *sql);
 
+/* Copies text column col into dst ("" for NULL), truncating to len. */
+void db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col);
+
+/* Steps an INSERT and resets it: 0 (the new rowid in *id, if not NULL),
+ * DDNS_EEXIST on a constraint, DDNS_EDB. */
+int db_step_insert(db_t *db, sqlite3_stmt *st, int64_t *id);
+
+/* Steps a one-row query: 0 with the row ready (the caller resets it),
+ * DDNS_ENOENT (reset), DDNS_EDB (reset). */
+int db_step_row(sqlite3_stmt *st);
+
+/* Calls row for every row (stops at its non-zero return, which is
+ * returned), then resets. */
+int db_step_each(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx);
+
 /* Steps a statement that returns no rows, then resets it. 0 or DDNS_EDB. */
 int db_step_done(sqlite3_stmt *st);
 
