@@ -207,6 +207,80 @@ static void print_audit(const json_t *r)
 	}
 }
 
+static void print_report_line(const json_t *r)
+{
+	char t[32];
+	print_time(json_integer_value(json_object_get(r, "created")), t, sizeof(t));
+	const char *ev = js(r, "evidence");
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%.60s\n", js(r, "id"), t, js(r, "status"), js(r, "class"),
+	       js(r, "category"), js(r, "host"), ev);
+}
+
+static void print_reports(const json_t *r)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(r, i, e)
+		print_report_line(e);
+}
+
+static void print_report(const json_t *r)
+{
+	static const char *const times[] = { "created", "updated", "expires", "acted", "suspended",
+	                                     "reversed" };
+	static const char *const texts[] = { "id", "host", "status", "class", "reporter", "category",
+	                                     "source", "contact", "evidence", "outcome", "appeal" };
+	char t[32];
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (json_object_get(r, texts[i]) != NULL)
+			printf("%s: %s\n", texts[i], js(r, texts[i]));
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		json_int_t v = json_integer_value(json_object_get(r, times[i]));
+		if (v > 0) {
+			print_time(v, t, sizeof(t));
+			printf("%s: %s\n", times[i], t);
+		}
+	}
+	size_t i;
+	json_t *u;
+	json_array_foreach(json_object_get(r, "urls"), i, u)
+		printf("url: %s\n", json_string_value(u));
+	const json_t *h = json_object_get(r, "host_now");
+	if (h != NULL)
+		printf("host now: %s, owner %s%s%s\n", js(h, "state"), js(h, "owner"),
+		       *js(h, "reason") != '-' ? ", reason: " : "", *js(h, "reason") != '-' ? js(h, "reason") : "");
+}
+
+static void print_report_done(const json_t *r)
+{
+	printf("report %s: %s (%s)\n", js(r, "id"), js(r, "status"), js(r, "host"));
+}
+
+static void print_reporter_added(const json_t *r)
+{
+	printf("reporter %s\nkey: %s\n", js(r, "name"), js(r, "key"));
+	printf("(shown once: the reporter sends it as \"Authorization: Bearer KEY\" to "
+	       "POST /api/v1/abuse-reports)\n");
+}
+
+static void print_reporters(const json_t *r)
+{
+	size_t i;
+	json_t *e;
+	char t[32];
+	json_array_foreach(r, i, e) {
+		print_time(json_integer_value(json_object_get(e, "created")), t, sizeof(t));
+		printf("%s\t%s\t%s\t%s\n", js(e, "name"), t,
+		       json_is_true(json_object_get(e, "suspend")) ? "suspends" : "reports",
+		       json_is_true(json_object_get(e, "revoked")) ? "revoked" : "active");
+	}
+}
+
+static void print_reporter_revoked(const json_t *r)
+{
+	printf("revoked reporter %s\n", js(r, "name"));
+}
+
 static void print_status(const json_t *r)
 {
 	size_t i;
@@ -319,6 +393,11 @@ static const opt_t O_TOKEN[] = { { "--label", "label", O_STR }, { 0 } };
 static const opt_t O_TSIG[] = { { "--host", "host", O_STR }, { "--algorithm", "algorithm", O_STR }, { 0 } };
 static const opt_t O_AUDIT[] = { { "--verify", "verify", O_FLAG }, { 0 } };
 static const opt_t O_NONE[] = { { 0 } };
+static const char *const P_ID[] = { "id" };
+static const opt_t O_ABUSE_LIST[] = { { "--all", "all", O_FLAG }, { "--status", "status", O_STR },
+                                      { "--host", "host", O_STR }, { 0 } };
+static const opt_t O_ABUSE_DECIDE[] = { { "--reason", "reason", O_STR }, { 0 } };
+static const opt_t O_REPORTER_ADD[] = { { "--no-suspend", "no_suspend", O_FLAG }, { 0 } };
 
 static const cmd_t commands[] = {
 	{ "user add", "NAME [--email E] [--max-hosts N]  (password on stdin)", "user.add", P_NAME, 1,
@@ -345,6 +424,20 @@ static const cmd_t commands[] = {
 	  false, "print a new update token for a host (shown once)" },
 	{ "tsig add", "KEYNAME [--host FQDN] [--algorithm hmac-sha256|hmac-sha512]", "tsig.add", P_KEY, 1,
 	  O_TSIG, NULL, print_tsig, false, false, "print a new TSIG key (shown once)" },
+	{ "abuse list", "[--all | --status S] [--host FQDN]", "abuse.list", NULL, 0, O_ABUSE_LIST, NULL,
+	  print_reports, false, false, "the abuse queue (open, provisionally suspended, appealed)" },
+	{ "abuse show", "ID", "abuse.show", P_ID, 1, O_NONE, NULL, print_report, false, false,
+	  "one report with its evidence and the host's state" },
+	{ "abuse suspend", "ID [--reason TEXT]", "abuse.suspend", P_ID, 1, O_ABUSE_DECIDE, NULL,
+	  print_report_done, false, false, "suspend the reported host (or confirm a provisional one)" },
+	{ "abuse reject", "ID --reason TEXT", "abuse.reject", P_ID, 1, O_ABUSE_DECIDE, NULL,
+	  print_report_done, false, false, "close a report without action (resumes a host it held)" },
+	{ "reporter add", "NAME [--no-suspend]", "reporter.add", P_NAME, 1, O_REPORTER_ADD, NULL,
+	  print_reporter_added, false, false, "a trusted reporter: prints its API key once" },
+	{ "reporter list", "", "reporter.list", NULL, 0, O_NONE, NULL, print_reporters, false, false,
+	  "list trusted reporters" },
+	{ "reporter revoke", "NAME", "reporter.revoke", P_NAME, 1, O_NONE, NULL,
+	  print_reporter_revoked, false, false, "revoke a trusted reporter's key" },
 	{ "audit", "[--verify]", "audit", NULL, 0, O_AUDIT, NULL, print_audit, false, false,
 	  "print or verify the audit log" },
 	{ "status", "", "status", NULL, 0, O_NONE, NULL, print_status, false, false,

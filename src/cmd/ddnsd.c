@@ -17,6 +17,8 @@
 
 #include "auth/auth.h"
 #include "ctl/server.h"
+#include "abuse/desk.h"
+#include "abuse/netset.h"
 #include "dns/server.h"
 #include "http/http.h"
 #include "lib/conf.h"
@@ -61,6 +63,25 @@ static double elapsed(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Loads conf's abuse-blocklist (none when not set) and, with a writer,
+ * hands it to the heuristics, freeing the one it replaces. */
+static int use_blocklist(writer_t *writer, const conf_t *conf, char *err, size_t errlen)
+{
+	netset_t *set = NULL;
+	int ret = 0;
+	if (conf->abuse_blocklist[0] != '\0' &&
+	    (ret = netset_load(conf->abuse_blocklist, &set, err, errlen)) != 0)
+		return ret;
+	if (writer == NULL) {
+		netset_free(set);
+		return 0;
+	}
+	wreq_t r = { .op = op_blocklist, .args = &set };
+	writer_call(writer, &r);
+	netset_free(set); /* the previous one */
+	return 0;
+}
+
 /* SIGHUP: the zone settings of the configuration file as it is now. The
  * writer applies them between two batches; listen addresses, the database
  * and the list of zones need a restart. */
@@ -78,6 +99,8 @@ static void reload(daemon_t *d)
 		conf_free(nc);
 		return;
 	}
+	if (use_blocklist(d->writer, nc, err, sizeof(err)) != 0)
+		log_err("reload: abuse-blocklist not changed: %s", err);
 	ctl_server_set_conf(d->ctl, nc);
 	xfr_set_conf(d->xfr, nc);
 	rfc2136_set_conf(d->update, nc);
@@ -121,6 +144,11 @@ int main(int argc, char **argv)
 	char err[512];
 	if (conf_load(d.conf_path, &d.conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
+		return 1;
+	}
+	if (check && use_blocklist(NULL, d.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		conf_free(d.conf);
 		return 1;
 	}
 	if (check) {
@@ -202,6 +230,10 @@ int main(int argc, char **argv)
 	    (d.http && (ret = http_server_start(d.http)) != 0) ||
 	    (ret = dns_server_start(d.dns)) != 0) {
 		fprintf(stderr, "ddnsd: cannot start threads: %s\n", ddns_strerror(ret));
+		goto out;
+	}
+	if (use_blocklist(d.writer, d.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
 	char as[80];

@@ -15,12 +15,14 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "abuse/desk.h"
 #include "auth/auth.h"
 #include "ctl/dump.h"
 #include "ctl/server_int.h"
 #include "lib/errors.h"
 #include "lib/hostname.h"
 #include "lib/name.h"
+#include "store/abuse.h"
 #include "store/account.h"
 #include "store/audit.h"
 #include "upd/hostrr.h"
@@ -429,6 +431,154 @@ static int cmd_tsig_add(ctl_call_t *c)
 	return 0;
 }
 
+/* ---- the abuse desk ---- */
+
+static int report_row(const db_report_t *r, void *ctx)
+{
+	return json_array_append_new(ctx, desk_report_json(r, true));
+}
+
+static int cmd_abuse_list(ctl_call_t *c)
+{
+	const char *status = arg_str(c, "status");
+	if (json_is_true(json_object_get(c->args, "all")))
+		status = NULL;
+	else if (status == NULL)
+		status = "queue";
+	json_t *arr = json_array();
+	int ret = db_report_foreach(c->rdb, status, arg_str(c, "host"), 1000, report_row, arr);
+	if (ret != 0) {
+		json_decref(arr);
+		return ret;
+	}
+	c->result = arr;
+	return 0;
+}
+
+static int report_arg(ctl_call_t *c, db_report_t *r)
+{
+	const char *id;
+	int ret = need_str(c, "id", &id);
+	if (ret != 0)
+		return ret;
+	ret = db_report_get(c->rdb, id, r);
+	if (ret == DDNS_ENOENT)
+		return bad(c, "no abuse report %s (ddnsctl abuse list shows the open ones)", id);
+	return ret;
+}
+
+static int cmd_abuse_show(ctl_call_t *c)
+{
+	db_report_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	int ret = report_arg(c, r);
+	if (ret == 0) {
+		c->result = desk_report_json(r, true);
+		db_host_t h;
+		if (db_host_get(c->rdb, r->host, &h) == 0) {
+			json_t *o = ops_host_json(&h);
+			db_user_t u;
+			if (db_user_get_id(c->rdb, h.user, &u) == 0)
+				json_object_set_new(o, "owner", json_string(u.name));
+			json_object_set_new(c->result, "host_now", o);
+		}
+		if (r->reporter) {
+			db_reporter_t rep;
+			if (db_reporter_get_id(c->rdb, r->reporter, &rep) == 0)
+				json_object_set_new(c->result, "reporter", json_string(rep.name));
+		}
+	}
+	free(r);
+	return ret;
+}
+
+static int abuse_decide(ctl_call_t *c, enum desk_action action)
+{
+	db_report_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	int ret = report_arg(c, r);
+	const char *reason = arg_str(c, "reason");
+	if (ret == 0 && action == DESK_REJECT && (reason == NULL || *reason == '\0'))
+		ret = bad(c, "say why (--reason TEXT): the reporter and the owner are told");
+	ctl_job_t *j = ret == 0 ? ctl_job_new(op_abuse_decide) : NULL;
+	if (ret == 0 && j == NULL)
+		ret = -ENOMEM;
+	if (ret == 0) {
+		op_abuse_decide_t *a = &j->a.abuse_decide;
+		snprintf(a->ref, sizeof(a->ref), "%s", r->ref);
+		a->action = action;
+		snprintf(a->reason, sizeof(a->reason), "%s", reason ? reason : "");
+		snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+		c->job = j;
+	}
+	free(r);
+	return ret;
+}
+
+static int cmd_abuse_suspend(ctl_call_t *c) { return abuse_decide(c, DESK_SUSPEND); }
+static int cmd_abuse_reject(ctl_call_t *c) { return abuse_decide(c, DESK_REJECT); }
+
+static int cmd_reporter_add(ctl_call_t *c)
+{
+	const char *name;
+	int ret = need_str(c, "name", &name);
+	if (ret == 0)
+		ret = user_name_ok(c, name);
+	if (ret != 0)
+		return ret;
+	ctl_job_t *j = ctl_job_new(op_reporter);
+	if (j == NULL)
+		return -ENOMEM;
+	op_reporter_t *a = &j->a.reporter;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->suspend = !json_is_true(json_object_get(c->args, "no_suspend"));
+	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+	char text[AUTH_TOKEN_TEXT_MAX];
+	auth_token_new(text, a->hash);
+	j->extra = json_pack("{s:s}", "key", text);
+	sodium_memzero(text, sizeof(text));
+	c->job = j;
+	return 0;
+}
+
+static int cmd_reporter_revoke(ctl_call_t *c)
+{
+	const char *name;
+	int ret = need_str(c, "name", &name);
+	if (ret != 0)
+		return ret;
+	ctl_job_t *j = ctl_job_new(op_reporter);
+	if (j == NULL)
+		return -ENOMEM;
+	op_reporter_t *a = &j->a.reporter;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->revoke = true;
+	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+	c->job = j;
+	return 0;
+}
+
+static int reporter_row(const db_reporter_t *r, void *ctx)
+{
+	return json_array_append_new(ctx, json_pack("{s:s, s:I, s:b, s:b}", "name", r->name,
+	                                            "created", (json_int_t)r->created,
+	                                            "suspend", r->suspend, "revoked", r->revoked));
+}
+
+static int cmd_reporter_list(ctl_call_t *c)
+{
+	json_t *arr = json_array();
+	int ret = db_reporter_foreach(c->rdb, reporter_row, arr);
+	if (ret != 0) {
+		json_decref(arr);
+		return ret;
+	}
+	c->result = arr;
+	return 0;
+}
+
 /* ---- audit and status ---- */
 
 static int audit_row(const db_audit_t *a, void *ctx)
@@ -516,6 +666,13 @@ static const struct {
 	{ "host.resume", cmd_host_resume },
 	{ "token.add", cmd_token_add },
 	{ "tsig.add", cmd_tsig_add },
+	{ "abuse.list", cmd_abuse_list },
+	{ "abuse.show", cmd_abuse_show },
+	{ "abuse.suspend", cmd_abuse_suspend },
+	{ "abuse.reject", cmd_abuse_reject },
+	{ "reporter.add", cmd_reporter_add },
+	{ "reporter.list", cmd_reporter_list },
+	{ "reporter.revoke", cmd_reporter_revoke },
 	{ "audit", cmd_audit },
 	{ "status", cmd_status },
 };

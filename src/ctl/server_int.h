@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "abuse/desk.h"
 #include "ctl/server.h"
 #include "store/db.h"
 #include "upd/ops.h"
@@ -27,6 +28,8 @@ struct ctl_job {
 		op_host_del_t host_del;
 		op_token_add_t token_add;
 		op_tsig_add_t tsig_add;
+		op_abuse_decide_t abuse_decide;
+		op_reporter_t reporter;
 		json_t *import;
 	} a;
 	ctl_job_t *next;

@@ -26,10 +26,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "abuse/desk.h"
 #include "auth/auth.h"
 #include "http/http_int.h"
 #include "lib/errors.h"
 #include "lib/hostname.h"
+#include "store/abuse.h"
 #include "store/account.h"
 #include "upd/hostset.h"
 #include "upd/ops.h"
@@ -95,6 +97,8 @@ void api_finish(http_job_t *job)
 			set_error(job, 404, "%s", job->wreq.msg);
 		} else if (job->wreq.status == DDNS_ESUSPENDED || job->wreq.status == DDNS_EBLOCKED) {
 			set_error(job, 403, "%s", job->wreq.msg);
+		} else if (job->wreq.status == DDNS_ESTATE) {
+			set_error(job, 409, "%s", job->wreq.msg);
 		} else if (job->wreq.status == DDNS_EDB) {
 			set_error(job, 503, "not saved: the database is failing; try again later");
 		} else {
@@ -114,7 +118,8 @@ void api_finish(http_job_t *job)
 	static const char *const reasons[600] = {
 		[200] = "OK", [201] = "Created", [400] = "Bad Request", [401] = "Unauthorized",
 		[403] = "Forbidden", [404] = "Not Found", [405] = "Method Not Allowed",
-		[413] = "Payload Too Large", [503] = "Service Unavailable",
+		[409] = "Conflict", [413] = "Payload Too Large", [429] = "Too Many Requests",
+		[503] = "Service Unavailable",
 	};
 	size_t len = strlen(text);
 	req->res.status = status;
@@ -275,6 +280,272 @@ static bool is(const http_job_t *job, const char *m)
 	return strcmp(job->method, m) == 0;
 }
 
+/* The owner's view of the abuse cases about their host. */
+static int owner_case(const db_report_t *r, void *ctx)
+{
+	return json_array_append_new(ctx, desk_report_json(r, false));
+}
+
+static bool category_ok(const char *c)
+{
+	for (size_t i = 0; i < desk_category_count; i++)
+		if (strcmp(c, desk_categories[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A string member of the body: absent is "", too long an error. */
+static bool body_str(http_job_t *job, const char *key, size_t max, char *out, size_t outlen)
+{
+	json_t *v = json_object_get(job->body, key);
+	const char *s = v ? json_string_value(v) : "";
+	if (s == NULL || strlen(s) >= max || strlen(s) >= outlen) {
+		set_error(job, 400, "%s: a string of at most %zu characters", key,
+		          (max < outlen ? max : outlen) - 1);
+		return false;
+	}
+	snprintf(out, outlen, "%s", s);
+	return true;
+}
+
+/* Checks and files a report: anyone may; a trusted reporter's key makes
+ * it act at once. */
+static int new_report(db_t *db, http_job_t *job)
+{
+	http_server_t *s = job->thread->srv;
+	op_report_t *a = &job->api.report;
+	char host[DB_NAME_MAX], why[HOSTNAME_WHY_MAX];
+	if (job->bearer[0] != '\0') {
+		uint8_t hash[AUTH_TOKEN_HASH_LEN];
+		db_reporter_t rep;
+		if (auth_token_hash(job->bearer, hash) != 0 || db_reporter_find(db, hash, &rep) != 0) {
+			set_error(job, 401, "this reporter key is not valid (revoked, or never issued); "
+			          "leave out the Authorization header to report as the public");
+			return done(job);
+		}
+		snprintf(a->klass, sizeof(a->klass), "trusted");
+		a->reporter = rep.id;
+		snprintf(a->reporter_name, sizeof(a->reporter_name), "%s", rep.name);
+		a->suspend = rep.suspend;
+	} else {
+		if (!limiter_allow(s->reports, job->ipkey, job->ipkeylen, mono_f())) {
+			set_error(job, 429, "too many reports from your address; try again later, or ask "
+			          "the operator (%s) for a reporter key", s->conf->abuse_contact[0] ?
+			          s->conf->abuse_contact : "see /.well-known/security.txt");
+			return done(job);
+		}
+		limiter_charge(s->reports, job->ipkey, job->ipkeylen, mono_f());
+		snprintf(a->klass, sizeof(a->klass), "public");
+	}
+	if (!json_is_object(job->body)) {
+		set_error(job, 400, "send the report as a JSON object: {\"hostname\": ..., "
+		          "\"category\": ..., \"evidence\": ..., \"urls\": [...], \"contact\": ...}");
+		return done(job);
+	}
+	const char *hn = json_string_value(json_object_get(job->body, "hostname"));
+	if (hn == NULL || hostname_normalize(hn, host, sizeof(host), why, sizeof(why)) != 0) {
+		set_error(job, 400, "hostname: %s", hn ? why : "the host name you report is missing");
+		return done(job);
+	}
+	snprintf(a->host, sizeof(a->host), "%s", host);
+	if (!body_str(job, "category", sizeof(a->category), a->category, sizeof(a->category)) ||
+	    !body_str(job, "evidence", DB_EVIDENCE_MAX, a->evidence, sizeof(a->evidence)) ||
+	    !body_str(job, "contact", DB_CONTACT_MAX, a->contact, sizeof(a->contact)))
+		return done(job);
+	if (!category_ok(a->category)) {
+		char list[256] = "";
+		for (size_t i = 0; i < desk_category_count; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			         desk_categories[i]);
+		set_error(job, 400, "category: one of %s", list);
+		return done(job);
+	}
+	if (a->evidence[0] == '\0') {
+		set_error(job, 400, "evidence: describe what the host does (what you saw, when)");
+		return done(job);
+	}
+	json_t *urls = json_object_get(job->body, "urls");
+	size_t i;
+	json_t *u;
+	if (urls != NULL && (!json_is_array(urls) || json_array_size(urls) > 20)) {
+		set_error(job, 400, "urls: a list of at most 20 URLs");
+		return done(job);
+	}
+	json_array_foreach(urls, i, u) {
+		const char *t = json_string_value(u);
+		if (t == NULL || strlen(t) > 2000 || (strncmp(t, "http://", 7) != 0 &&
+		                                      strncmp(t, "https://", 8) != 0)) {
+			set_error(job, 400, "urls: each an http:// or https:// URL of at most 2000 characters");
+			return done(job);
+		}
+	}
+	char *text = urls ? json_dumps(urls, JSON_COMPACT) : NULL;
+	if (text != NULL && strlen(text) >= sizeof(a->urls)) {
+		free(text);
+		set_error(job, 400, "urls: too long together");
+		return done(job);
+	}
+	snprintf(a->urls, sizeof(a->urls), "%s", text ? text : "[]");
+	free(text);
+	snprintf(a->src, sizeof(a->src), "%s", job->hup.src);
+	job->status = 201;
+	return submit(job, op_report, a);
+}
+
+typedef struct {
+	json_t *months;                      /* "YYYY-MM" -> figures */
+	struct month_delays {
+		char month[8];
+		int64_t *v;
+		size_t n, cap;
+	} *delays;
+	size_t ndelays;
+} transp_t;
+
+static json_t *month_of(transp_t *t, int64_t when, char key[8])
+{
+	time_t tt = (time_t)when;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(key, 8, "%Y-%m", &tm);
+	json_t *m = json_object_get(t->months, key);
+	if (m == NULL) {
+		m = json_pack("{s:{}, s:{}, s:{}, s:i, s:i}", "reports", "suspended_by_category",
+		              "suspended_by_reporter_class", "reversed_on_appeal", 0,
+		              "rejected", 0);
+		json_object_set_new(t->months, key, m);
+	}
+	return m;
+}
+
+static void bump(json_t *obj, const char *key)
+{
+	json_object_set_new(obj, key, json_integer(json_integer_value(json_object_get(obj, key)) + 1));
+}
+
+static int transp_row(const db_report_t *r, void *ctx)
+{
+	transp_t *t = ctx;
+	char key[8];
+	json_t *m = month_of(t, r->created, key);
+	bump(json_object_get(m, "reports"), r->klass);
+	if (strcmp(r->status, "rejected") == 0)
+		bump(m, "rejected");
+	if (r->suspended) {
+		json_t *sm = month_of(t, r->suspended, key);
+		bump(json_object_get(sm, "suspended_by_category"), r->category);
+		bump(json_object_get(sm, "suspended_by_reporter_class"), r->klass);
+	}
+	if (r->reversed)
+		bump(month_of(t, r->reversed, key), "reversed_on_appeal");
+	if (r->acted && strcmp(r->klass, "operator") != 0) {
+		month_of(t, r->created, key);
+		struct month_delays *d = NULL;
+		for (size_t i = 0; i < t->ndelays; i++)
+			if (strcmp(t->delays[i].month, key) == 0)
+				d = &t->delays[i];
+		if (d == NULL) {
+			void *p = realloc(t->delays, (t->ndelays + 1) * sizeof(*t->delays));
+			if (p == NULL)
+				return -ENOMEM;
+			t->delays = p;
+			d = &t->delays[t->ndelays++];
+			memset(d, 0, sizeof(*d));
+			snprintf(d->month, sizeof(d->month), "%s", key);
+		}
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? d->cap * 2 : 64;
+			void *p = realloc(d->v, cap * sizeof(*d->v));
+			if (p == NULL)
+				return -ENOMEM;
+			d->v = p;
+			d->cap = cap;
+		}
+		d->v[d->n++] = r->acted - r->created;
+	}
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Counts per month, nothing that identifies anybody. */
+static json_t *transparency(db_t *db)
+{
+	transp_t t = { json_object(), NULL, 0 };
+	int ret = db_report_foreach_all(db, transp_row, &t);
+	for (size_t i = 0; i < t.ndelays; i++) {
+		struct month_delays *d = &t.delays[i];
+		qsort(d->v, d->n, sizeof(*d->v), cmp_i64);
+		int64_t med = d->n % 2 ? d->v[d->n / 2] : (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
+		json_object_set_new(json_object_get(t.months, d->month), "median_seconds_to_action",
+		                    json_integer(med));
+		free(d->v);
+	}
+	free(t.delays);
+	if (ret != 0) {
+		json_decref(t.months);
+		return NULL;
+	}
+	json_t *arr = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(t.months, k, v) {
+		json_object_set_new(v, "month", json_string(k));
+		if (json_object_get(v, "median_seconds_to_action") == NULL)
+			json_object_set_new(v, "median_seconds_to_action", json_null());
+		json_array_append(arr, v);
+	}
+	json_decref(t.months);
+	return json_pack("{s:o}", "months", arr);
+}
+
+/* The routes anyone may use: reporting abuse, a report's status, the
+ * desk's contact, the transparency figures. */
+static int public_route(db_t *db, http_job_t *job, char **seg, int n)
+{
+	const conf_t *conf = job->thread->srv->conf;
+	if (strcmp(seg[0], "abuse-reports") == 0 && n == 1 && is(job, "POST"))
+		return new_report(db, job);
+	if (strcmp(seg[0], "abuse-reports") == 0 && n == 2 && is(job, "GET")) {
+		db_report_t *r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			set_error(job, 503, "out of memory");
+		} else if (db_report_get(db, seg[1], r) != 0) {
+			set_error(job, 404, "no abuse report %s", seg[1]);
+		} else {
+			job->status = 200;
+			job->out = desk_report_json(r, false);
+		}
+		free(r);
+		return done(job);
+	}
+	if (strcmp(seg[0], "abuse") == 0 && n == 1 && is(job, "GET")) {
+		json_t *cats = json_array();
+		for (size_t i = 0; i < desk_category_count; i++)
+			json_array_append_new(cats, json_string(desk_categories[i]));
+		job->status = 200;
+		job->out = json_pack("{s:s, s:I, s:s, s:s, s:o}", "contact", conf->abuse_contact,
+		                     "response_time_seconds", (json_int_t)conf->abuse_response_time,
+		                     "report", API_PREFIX "abuse-reports",
+		                     "security_txt", "/.well-known/security.txt", "categories", cats);
+		return done(job);
+	}
+	if (strcmp(seg[0], "transparency") == 0 && n == 1 && is(job, "GET")) {
+		job->out = transparency(db);
+		job->status = job->out ? 200 : 503;
+		if (job->out == NULL)
+			set_error(job, 503, "the database is not answering; try again later");
+		return done(job);
+	}
+	set_error(job, 405, "%s %s%s is not part of the API (see docs/abuse.md)", job->method,
+	          API_PREFIX, job->path);
+	return done(job);
+}
+
 /* Answers job (on an auth thread): a reply posted back, or a change
  * handed to the writer. */
 static int route(db_t *db, http_job_t *job)
@@ -283,9 +554,12 @@ static int route(db_t *db, http_job_t *job)
 	char *seg[4] = { 0 };
 	char fqdn[HOSTNAME_BUF];
 	db_host_t h;
+	int n = segments(job->path, seg);
+	if (n >= 1 && (strcmp(seg[0], "abuse-reports") == 0 || strcmp(seg[0], "abuse") == 0 ||
+	               strcmp(seg[0], "transparency") == 0))
+		return public_route(db, job, seg, n);
 	if (!authenticate(db, job, &uid))
 		return done(job);
-	int n = segments(job->path, seg);
 	bool hosts = n >= 1 && strcmp(seg[0], "hosts") == 0;
 	bool tokens = n >= 1 && strcmp(seg[0], "tokens") == 0;
 
@@ -308,6 +582,9 @@ static int route(db_t *db, http_job_t *job)
 		db_token_foreach(db, h.id, token_row, toks);
 		json_object_set_new(o, "history", hist);
 		json_object_set_new(o, "tokens", toks);
+		json_t *cases = json_array();
+		db_report_foreach(db, NULL, fqdn, 20, owner_case, cases);
+		json_object_set_new(o, "abuse", cases);
 		job->status = 200;
 		job->out = o;
 		return done(job);
@@ -350,6 +627,23 @@ static int route(db_t *db, http_job_t *job)
 		a->id = strtoll(seg[3], NULL, 10);
 		a->user = uid;
 		return submit(job, op_token_revoke, a);
+	}
+	if (hosts && n == 3 && strcmp(seg[2], "appeal") == 0 && is(job, "POST")) {
+		if (!own_host(db, job, uid, seg[1], &h, fqdn, sizeof(fqdn)))
+			return done(job);
+		const char *text = json_string_value(json_object_get(job->body, "text"));
+		if (text == NULL || *text == '\0' || strlen(text) >= DB_TEXT_MAX) {
+			set_error(job, 400, "say why the suspension is wrong: {\"text\": \"...\"} "
+			          "(at most %d characters)", DB_TEXT_MAX - 1);
+			return done(job);
+		}
+		op_appeal_t *a = &job->api.appeal;
+		snprintf(a->host, sizeof(a->host), "%s", fqdn);
+		snprintf(a->text, sizeof(a->text), "%s", text);
+		a->user = uid;
+		snprintf(a->actor, sizeof(a->actor), "owner %s", job->user);
+		job->status = 201;
+		return submit(job, op_appeal, a);
 	}
 	if (tokens && n == 1 && is(job, "GET")) {
 		json_t *arr = json_array();
@@ -463,5 +757,36 @@ int api_on_request(h2o_handler_t *self, h2o_req_t *req)
 		set_error(job, 503, "the server is busy; try again in a minute");
 		api_finish(job);
 	}
+	return 0;
+}
+
+/* RFC 9116: where to report abuse, and how fast the operator acts. */
+int api_on_security_txt(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	const conf_t *conf = http_thread_of(req)->srv->conf;
+	if (conf->abuse_contact[0] == '\0') {
+		http_reply(req, 404, "Not Found", H2O_STRLIT("no abuse-contact is configured\n"));
+		return 0;
+	}
+	char expires[32], body[1024];
+	time_t t = time(NULL) + 180 * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	const char *c = conf->abuse_contact;
+	bool mail = strchr(c, '@') != NULL && strchr(c, ':') == NULL;
+	unsigned rt = conf->abuse_response_time;
+	int n = snprintf(body, sizeof(body),
+	                 "# Abuse of a host name of this dynamic DNS service: report it by\n"
+	                 "# POST " API_PREFIX "abuse-reports (JSON: hostname, category, evidence,\n"
+	                 "# urls, contact); " API_PREFIX "abuse lists the categories.\n"
+	                 "# We act on reports within %u %s.\n"
+	                 "Contact: %s%s\n"
+	                 "Expires: %s\n"
+	                 "Preferred-Languages: en\n",
+	                 rt % 3600 == 0 ? rt / 3600 : rt / 60, rt % 3600 == 0 ? "hours" : "minutes",
+	                 mail ? "mailto:" : "", c, expires);
+	http_reply(req, 200, "OK", body, (size_t)n);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "auth/cache.h"
+#include "abuse/desk.h"
 #include "http/limit.h"
 #include "http/http.h"
 #include "store/db.h"
@@ -32,6 +33,7 @@ struct http_server {
 	limiter_t *fail_user;               /* failed logins per account */
 	limiter_t *nochg;                   /* identical updates per host */
 	limiter_t *strikes;                 /* throttled identical updates per host */
+	limiter_t *reports;                 /* public abuse reports per client address */
 	int access_fd;                      /* the access log, -1 when off */
 	SSL_CTX *tls;                       /* for https-listen, or NULL */
 	atomic_bool stopping;
@@ -102,6 +104,8 @@ struct http_job {
 		op_token_add_t token_add;
 		op_token_revoke_t token_revoke;
 		op_apitoken_t apitoken;
+		op_report_t report;
+		op_appeal_t appeal;
 	} api;
 	http_job_t *next;                   /* auth queue link */
 };
@@ -130,6 +134,7 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req);
 int update_on_duck(h2o_handler_t *self, h2o_req_t *req);
 int update_on_checkip(h2o_handler_t *self, h2o_req_t *req);
 int api_on_request(h2o_handler_t *self, h2o_req_t *req);
+int api_on_security_txt(h2o_handler_t *self, h2o_req_t *req);
 
 /* Sends the reply of a finished API job (loop thread). */
 void api_finish(http_job_t *job);

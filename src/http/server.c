@@ -395,6 +395,8 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	    (ret = limiter_new(65536, 1.0 / 600, 30, &s->strikes)) != 0 ||
 	    (ret = limiter_new(65536, 0.1, 30, &s->fail_ip)) != 0 ||
 	    (ret = limiter_new(65536, 1.0 / 30, 10, &s->fail_user)) != 0 ||
+	    (ret = limiter_new(65536, conf->abuse_reports_per_hour / 3600.0,
+	                       conf->abuse_reports_per_hour, &s->reports)) != 0 ||
 	    (ret = authcache_new(65536, 3600, &s->cache)) != 0 ||
 	    (ret = authcache_gate_init(&s->gate, conf->auth_threads)) != 0 ||
 	    (ret = authpool_new(conf, s->cache, &s->gate, &s->auth, err, errlen)) != 0)
@@ -414,6 +416,7 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	route(s, host, "/update", update_on_duck);
 	route(s, host, "/checkip", update_on_checkip);
 	route(s, host, "/api/v1", api_on_request);
+	route(s, host, "/.well-known/security.txt", api_on_security_txt);
 	*out = s;
 	return 0;
 fail:
@@ -462,6 +465,7 @@ void http_server_free(http_server_t *s)
 	limiter_free(s->fail_user);
 	limiter_free(s->nochg);
 	limiter_free(s->strikes);
+	limiter_free(s->reports);
 	if (s->access_fd >= 0)
 		close(s->access_fd);
 	if (s->tls)

@@ -68,7 +68,7 @@ static const key_t_ schema[] = {
 	/* the abuse desk (docs/abuse.md) */
 	{ S_SERVER, "abuse-contact",    T_STR,   0, 255, "", SRV(abuse_contact) },
 	{ S_SERVER, "abuse-response-time", T_DUR, 60, 30 * 86400, "24h", SRV(abuse_response_time) },
-	{ S_SERVER, "abuse-provisional", T_DUR,  60, 365 * 86400, "72h", SRV(abuse_provisional) },
+	{ S_SERVER, "abuse-provisional", T_DUR,  1, 365 * 86400, "72h", SRV(abuse_provisional) },
 	{ S_SERVER, "abuse-reports-per-hour", T_UINT, 1, 1000000, "10", SRV(abuse_reports_per_hour) },
 	{ S_SERVER, "abuse-blocklist",  T_STR,   0, PATH_MAX, "", SRV(abuse_blocklist) },
 	{ S_SERVER, "abuse-same-address", T_UINT, 0, 1000000, "10", SRV(abuse_same_address) },

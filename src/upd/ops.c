@@ -11,6 +11,7 @@
 #include "lib/name.h"
 #include "store/audit.h"
 #include "upd/hostrr.h"
+#include "abuse/desk.h"
 #include "upd/ops.h"
 
 #define ACME_MAX 8
@@ -171,6 +172,8 @@ static int delete_host(wctx_t *w, const db_host_t *h)
 	int ret = publish_host(w, h, NULL, true);
 	if (ret == 0)
 		ret = db_host_del(wctx_db(w), h->id);
+	if (ret == 0)
+		ret = desk_host_deleted(w, h);
 	return ret;
 }
 
@@ -264,6 +267,8 @@ int op_host_add(wctx_t *w, wreq_t *r)
 	h.created = h.updated = wctx_now(w);
 	snprintf(h.src, sizeof(h.src), "%s", a->actor);
 
+	if ((ret = desk_name_held(w, a->fqdn, u.id, r->msg, sizeof(r->msg))) != 0)
+		return ret;
 	db_host_t taken;
 	if ((ret = db_host_get(db, a->fqdn, &taken)) != DDNS_ENOENT) {
 		if (ret == 0)
@@ -286,6 +291,8 @@ int op_host_add(wctx_t *w, wreq_t *r)
 		snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
 	if (ret == 0)
 		ret = audit(w, a->actor, "host.add", a->fqdn, NULL, NULL);
+	if (ret == 0)
+		ret = desk_host_created(w, &h);
 	if (ret == 0) {
 		r->changed = true;
 		r->result = ops_host_json(&h);
@@ -431,6 +438,8 @@ int op_host_update(wctx_t *w, wreq_t *r)
 	if ((ret = db_history_add(db, &hist)) != 0)
 		return ret;
 	if (a->actor[0] && (ret = audit(w, a->actor, "host.update", a->fqdn, NULL, NULL)) != 0)
+		return ret;
+	if ((a->set & (HSET_V4 | HSET_V6)) && (ret = desk_host_addressed(w, &h, &old)) != 0)
 		return ret;
 	r->changed = true;
 	r->result = ops_host_json(&h);
@@ -582,3 +591,9 @@ int op_tsig_add(wctx_t *w, wreq_t *r)
 	return ret;
 }
 
+
+int ops_audit(wctx_t *w, const char *actor, const char *action, const char *target,
+              const char *reason, const char *evidence)
+{
+	return audit(w, actor, action, target, reason, evidence);
+}

@@ -146,3 +146,7 @@ int op_import(wctx_t *w, wreq_t *r);
 
 /* The JSON description of a host, as `host show` and the API print it. */
 json_t *ops_host_json(const db_host_t *h);
+
+/* Appends an administrative action to the audit chain (writer thread). */
+int ops_audit(wctx_t *w, const char *actor, const char *action, const char *target,
+              const char *reason, const char *evidence);
