@@ -218,7 +218,7 @@ static const char *quote(const char *text, char *q, size_t qlen)
 /* Adds one entry (trimmed, not empty) from line of the file. */
 static int add_entry(loader_t *l, unsigned long line, const char *text)
 {
-	char addr[INET6_ADDRSTRLEN + 1], q[QUOTE_MAX + 4], net[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN + 1], q[QUOTE_MAX + 4], net[INET6_ADDRSTRLEN] = "";
 	uint8_t bin[16];
 	const char *slash = strchr(text, '/');
 	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
@@ -238,29 +238,28 @@ static int add_entry(loader_t *l, unsigned long line, const char *text)
 		memmove(bin, bin + 12, 4);
 		len -= 96;
 	}
+	/* With host bits set, net gets the network the operator probably
+	 * meant, for the message. */
 	if (!v6) {
 		uint32_t k = load4(bin);
-		if ((k & ~mask4(len)) != 0) {
-			uint32_t m = htonl(k & mask4(len));
-			inet_ntop(AF_INET, &m, net, sizeof(net));
-			goto hostbits;
-		}
-		return push4(l, k, len);
-	}
-	key6_t k = load6(bin), m = mask6(k, len);
-	if (cmp_key6(k, m) != 0) {
+		if ((k & ~mask4(len)) == 0)
+			return push4(l, k, len);
+		uint32_t m = htonl(k & mask4(len));
+		inet_ntop(AF_INET, &m, net, sizeof(net));
+	} else {
+		key6_t k = load6(bin), m = mask6(k, len);
+		if (cmp_key6(k, m) == 0)
+			return push6(l, k, len);
 		store6(m, bin);
 		inet_ntop(AF_INET6, bin, net, sizeof(net));
-		goto hostbits;
 	}
-	return push6(l, k, len);
 
 bad:
-	lerr(l, line, "'%s' is not an address or network", quote(text, q, sizeof(q)));
-	return -EINVAL;
-hostbits:
-	lerr(l, line, "'%s' has host bits set; the network is %s/%u",
-	     quote(text, q, sizeof(q)), net, len);
+	if (net[0] != '\0')
+		lerr(l, line, "'%s' has host bits set; the network is %s/%u",
+		     quote(text, q, sizeof(q)), net, len);
+	else
+		lerr(l, line, "'%s' is not an address or network", quote(text, q, sizeof(q)));
 	return -EINVAL;
 }
 

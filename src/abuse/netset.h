@@ -16,7 +16,7 @@
 typedef struct netset netset_t;
 
 /* An err buffer of this size holds any message for a path of up to 256 bytes. */
-#define NETSET_ERR_MAX 384
+#define NETSET_ERR_MAX 512
 
 /*
  * Reads the blocklist at path: one entry a line, an address ("192.0.2.1",
