@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "abuse/desk.h"
+#include "abuse/lookalike.h"
 #include "auth/auth.h"
 #include "ctl/dump.h"
 #include "ctl/server_int.h"
@@ -215,6 +216,11 @@ static int cmd_host_add(ctl_call_t *c)
 		return bad(c, "%s is a zone, not a host", fqdn);
 	if (reserved(c, label))
 		return bad(c, "%s is reserved", fqdn);
+	char *save = NULL, why[LOOKALIKE_WHY_MAX];
+	for (char *l = strtok_r(label, ".", &save); l; l = strtok_r(NULL, ".", &save))
+		if (lookalike_check(l, (const char *const *)c->conf->brand_words.v,
+		                    c->conf->brand_words.n, why, sizeof(why)) == DDNS_ERESERVED)
+			return bad(c, "%s is refused: it %s", fqdn, why);
 	ctl_job_t *j = ctl_job_new(op_host_add);
 	if (j == NULL)
 		return -ENOMEM;
