@@ -15,6 +15,7 @@
 #include <time.h>
 #include <urcu.h>
 
+#include "abuse/outbox.h"
 #include "auth/auth.h"
 #include "ctl/server.h"
 #include "dns/server.h"
@@ -42,6 +43,7 @@ typedef struct {
 	xfr_t *xfr;
 	notifier_t *notifier;
 	rfc2136_t *update;
+	outbox_t *outbox;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -204,6 +206,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: cannot start threads: %s\n", ddns_strerror(ret));
 		goto out;
 	}
+	if (outbox_new(d.conf, d.writer, &d.outbox, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
 	char as[80];
 	char hs[80] = "off";
 	if (d.conf->http_listen.n > 0)
@@ -234,6 +240,7 @@ out:
 		dns_server_stop(d.dns);
 	rfc2136_free(d.update);
 	ctl_server_free(d.ctl);
+	outbox_free(d.outbox);
 	writer_free(d.writer);
 	notify_free(d.notifier);
 	http_server_free(d.http);
