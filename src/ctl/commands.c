@@ -518,6 +518,7 @@ static const struct {
 	{ "tsig.add", cmd_tsig_add },
 	{ "audit", cmd_audit },
 	{ "status", cmd_status },
+	{ "outbox", ctl_cmd_outbox },
 };
 
 ctl_handler_t ctl_command(const char *name)
