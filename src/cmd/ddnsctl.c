@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/outboxcmd.h"
 #include "ctl/proto.h"
 #include "dns/zonedump.h"
 #include "lib/conf.h"
@@ -392,6 +393,7 @@ static const opt_t O_RESUME[] = { { "--reason", "reason", O_STR }, { 0 } };
 static const opt_t O_TOKEN[] = { { "--label", "label", O_STR }, { 0 } };
 static const opt_t O_TSIG[] = { { "--host", "host", O_STR }, { "--algorithm", "algorithm", O_STR }, { 0 } };
 static const opt_t O_AUDIT[] = { { "--verify", "verify", O_FLAG }, { 0 } };
+static const opt_t O_OUTBOX[] = { { "--pending", "pending", O_FLAG }, { "--limit", "limit", O_INT }, { 0 } };
 static const opt_t O_NONE[] = { { 0 } };
 static const char *const P_ID[] = { "id" };
 static const opt_t O_ABUSE_LIST[] = { { "--all", "all", O_FLAG }, { "--status", "status", O_STR },
@@ -442,6 +444,8 @@ static const cmd_t commands[] = {
 	  "print or verify the audit log" },
 	{ "status", "", "status", NULL, 0, O_NONE, NULL, print_status, false, false,
 	  "show the running server's zones and serials" },
+	{ "outbox", "[--pending] [--limit N]", "outbox", NULL, 0, O_OUTBOX, NULL, outboxcmd_print, false,
+	  false, "list notifications to owners and reporters, newest first" },
 	{ "export", "> dump.json", "export", NULL, 0, O_NONE, NULL, print_json, false, false,
 	  "print everything as JSON" },
 	{ "import", "< dump.json", "import", NULL, 0, O_NONE, NULL, print_imported, false, true,

@@ -15,10 +15,11 @@
 #include <time.h>
 #include <urcu.h>
 
-#include "auth/auth.h"
-#include "ctl/server.h"
 #include "abuse/desk.h"
 #include "abuse/netset.h"
+#include "abuse/outbox.h"
+#include "auth/auth.h"
+#include "ctl/server.h"
 #include "dns/server.h"
 #include "http/http.h"
 #include "lib/conf.h"
@@ -44,6 +45,7 @@ typedef struct {
 	xfr_t *xfr;
 	notifier_t *notifier;
 	rfc2136_t *update;
+	outbox_t *outbox;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -232,7 +234,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: cannot start threads: %s\n", ddns_strerror(ret));
 		goto out;
 	}
-	if (use_blocklist(d.writer, d.conf, err, sizeof(err)) != 0) {
+	if (use_blocklist(d.writer, d.conf, err, sizeof(err)) != 0 ||
+	    outbox_new(d.conf, d.writer, &d.outbox, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
@@ -266,6 +269,7 @@ out:
 		dns_server_stop(d.dns);
 	rfc2136_free(d.update);
 	ctl_server_free(d.ctl);
+	outbox_free(d.outbox);
 	writer_free(d.writer);
 	notify_free(d.notifier);
 	http_server_free(d.http);

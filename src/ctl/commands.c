@@ -681,6 +681,7 @@ static const struct {
 	{ "reporter.revoke", cmd_reporter_revoke },
 	{ "audit", cmd_audit },
 	{ "status", cmd_status },
+	{ "outbox", ctl_cmd_outbox },
 };
 
 ctl_handler_t ctl_command(const char *name)

@@ -48,6 +48,9 @@ typedef struct {
 
 typedef int (*ctl_handler_t)(ctl_call_t *c);
 
+/* Handlers that live in files of their own. */
+int ctl_cmd_outbox(ctl_call_t *c);            /* outboxcmd.c */
+
 /* The handler of command name, or NULL. */
 ctl_handler_t ctl_command(const char *name);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abuse/tell.h"
 #include "lib/errors.h"
 #include "lib/name.h"
 #include "store/audit.h"
@@ -475,6 +476,8 @@ int op_host_state(wctx_t *w, wreq_t *r)
 		return ret;
 	ret = audit(w, a->actor, a->suspend ? "host.suspend" : "host.resume", a->fqdn, a->reason,
 	            a->evidence);
+	if (ret == 0)
+		ret = tell_owner(w, &h, a->suspend ? "suspended" : "resumed", a->reason, NULL);
 	if (ret == 0) {
 		r->changed = true;
 		r->result = ops_host_json(&h);
