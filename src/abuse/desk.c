@@ -10,6 +10,7 @@
 
 #include "abuse/desk.h"
 #include "abuse/netset.h"
+#include "abuse/tell.h"
 #include "lib/errors.h"
 #include "lib/log.h"
 
@@ -63,6 +64,17 @@ json_t *desk_report_json(const db_report_t *r, bool full)
 	json_object_set_new(o, "reversed", json_integer(r->reversed));
 	json_object_set_new(o, "appeal", json_string(r->appeal));
 	return o;
+}
+
+/* Tells the owner of host (if it still exists) about event. */
+static int tell_host(wctx_t *w, const char *host, const char *event, const char *reason,
+                     const char *ref)
+{
+	db_host_t h;
+	int ret = db_host_get(wctx_db(w), host, &h);
+	if (ret == DDNS_ENOENT)
+		return 0;
+	return ret == 0 ? tell_owner(w, &h, event, reason, ref) : ret;
 }
 
 /* Suspends or resumes host through the host operation itself (its
@@ -204,7 +216,11 @@ static int decide_suspend(wctx_t *w, wreq_t *r, db_report_t *rep, const op_abuse
 	snprintf(rep->status, sizeof(rep->status), "confirmed");
 	if (a->reason[0])
 		snprintf(rep->outcome, sizeof(rep->outcome), "%s", a->reason);
-	(void)appealed;
+	if (appealed && (ret = tell_host(w, rep->host, "appeal-denied", a->reason, rep->ref)) != 0)
+		return ret;
+	if ((ret = tell_reporter(w, rep->contact, rep->ref, rep->host, rep->status,
+	                         rep->outcome)) != 0)
+		return ret;
 	return ops_audit(w, a->actor, appealed ? "abuse.appeal-denied" : "abuse.confirm",
 	                 rep->host, a->reason, rep->ref);
 }
@@ -230,6 +246,10 @@ static int decide_reject(wctx_t *w, wreq_t *r, db_report_t *rep, const op_abuse_
 	int ret = db_report_put(wctx_db(w), rep);
 	if (ret == 0 && held)
 		ret = release(w, r, rep, appealed ? "appeal granted" : "report rejected", a->actor);
+	if (ret == 0 && appealed)
+		ret = tell_host(w, rep->host, "appeal-granted", a->reason, rep->ref);
+	if (ret == 0)
+		ret = tell_reporter(w, rep->contact, rep->ref, rep->host, rep->status, rep->outcome);
 	if (ret == 0)
 		ret = ops_audit(w, a->actor, appealed ? "abuse.appeal-granted" : "abuse.reject",
 		                rep->host, a->reason, rep->ref);
@@ -339,6 +359,8 @@ int op_appeal(wctx_t *w, wreq_t *r)
 	}
 	if (ret == 0)
 		ret = ops_audit(w, a->actor, "abuse.appeal", a->host, a->text, rep->ref);
+	if (ret == 0)
+		ret = tell_owner(w, &h, "appeal-received", a->text, rep->ref);
 	if (ret == 0) {
 		r->changed = true;
 		r->result = desk_report_json(rep, false);
@@ -406,6 +428,8 @@ static int expire(wctx_t *w, const char *ref)
 			ret = release(w, NULL, rep, "provisional suspension expired", "ddnsd");
 		if (ret == 0)
 			ret = ops_audit(w, "ddnsd", "abuse.expire", rep->host, rep->outcome, rep->ref);
+		if (ret == 0)
+			ret = tell_reporter(w, rep->contact, rep->ref, rep->host, rep->status, rep->outcome);
 	}
 	free(rep);
 	return ret;
