@@ -377,3 +377,49 @@ def test_bad_blocklist_is_a_clear_error(tmp_path):
     r = subprocess.run([DDNSD, "-c", str(d.conf), "--check"], capture_output=True, text=True)
     assert r.returncode == 1 and f"{bl}:2:" in r.stderr and "not-an-address" in r.stderr
     d.cleanup()
+
+
+def test_owner_and_reporter_are_told(tmp_path):
+    from test_outbox import SmtpListener, WebhookReceiver
+    smtp, hook = SmtpListener(), WebhookReceiver()
+    d = None
+    try:
+        d = start_http_ddnsd(tmp_path, server={
+            "smtp-relay": f"smtp://127.0.0.1:{smtp.port}", "mail-from": "abuse@dyn.example",
+            "notification-webhook": hook.url, "abuse-same-address": "0"})
+        ddnsctl(d, "user", "add", "carol", "--email", "carol@example.net",
+                input="carol's long password\n")
+        h = "carol-cam.dyn.example"
+        ddnsctl(d, "host", "add", h, "--owner", "carol", "--ipv4", "192.0.2.111")
+        out = ddnsctl(d, "reporter", "add", "cert").stdout
+        key = [l.split(": ", 1)[1] for l in out.splitlines() if l.startswith("key: ")][0]
+
+        # A trusted report suspends at once: the owner is told, with the case ID.
+        _, rep = report(d, h, key=key, category="botnet")
+        def events(name):
+            return [e for e in hook.events if e["event"] == name and e["host"] == h]
+        ev = wait_for(lambda: events("suspended"), timeout=30)
+        assert ev and rep["id"] in ev[0]["reason"]
+        mail = wait_for(lambda: [m for m in smtp.messages if m[1] == ["carol@example.net"]], timeout=30)
+        assert h in mail[0][2]["Subject"]
+
+        # The owner appeals; the operator grants it: owner and reporter hear of it.
+        st, _ = api(d, "POST", f"/hosts/{h}/appeal", ("carol", "carol's long password"),
+                    {"text": "the camera was patched"})
+        assert st == 201
+        assert wait_for(lambda: events("appeal-received"), timeout=30)
+        ddnsctl(d, "abuse", "reject", rep["id"], "--reason", "owner fixed the camera")
+        assert wait_for(lambda: events("appeal-granted"), timeout=30)
+        assert wait_for(lambda: events("resumed"), timeout=30)
+        to_reporter = wait_for(lambda: [m for m in smtp.messages if m[1] == ["cert@example.org"]],
+                               timeout=30)
+        text = to_reporter[0][2].get_body(preferencelist=("plain",)).get_content()
+        assert rep["id"] in text and "owner fixed the camera" in text
+        assert rcode_and_a(d, h) == (0, ["192.0.2.111"])
+        assert wait_for(lambda: ddnsctl_json(d, "outbox", "--pending") == [], timeout=30)
+    finally:
+        if d is not None:
+            d.stop()
+            d.cleanup()
+        smtp.close()
+        hook.close()
