@@ -35,8 +35,8 @@ struct outbox {
 	char domain[256];            /* for Message-IDs */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t thread;
-	bool running;
+	pthread_t thread, clock;
+	bool running, clock_running;
 	bool stopping;               /* under mu, for the wait */
 	atomic_bool stop;            /* read by curl's progress callback */
 };
@@ -370,29 +370,50 @@ static void tick(outbox_t *o)
 	json_decref(req.result);
 }
 
+/* Sleeps ms unless asked to stop; whether to go on. */
+static bool nap(outbox_t *o, unsigned ms)
+{
+	pthread_mutex_lock(&o->mu);
+	if (!o->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (long)(ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+	}
+	bool go_on = !o->stopping;
+	pthread_mutex_unlock(&o->mu);
+	return go_on;
+}
+
 static void *run(void *arg)
 {
 	outbox_t *o = arg;
 	pthread_setname_np(pthread_self(), "ddnsd-outbox");
-	uint64_t next_tick = mono_ms() + TICK_MS;
-	for (;;) {
-		if (mono_ms() >= next_tick) {
-			tick(o);
-			next_tick = mono_ms() + TICK_MS;
-		}
+	do {
 		while (!atomic_load(&o->stop) && deliver_due(o))
 			;
-		pthread_mutex_lock(&o->mu);
-		if (!o->stopping) {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += POLL_MS / 1000;
-			pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+	} while (nap(o, POLL_MS));
+	return NULL;
+}
+
+/* The desk's clock has a thread of its own: an attempt to reach a relay
+ * that does not answer may take ATTEMPT_TIMEOUT per message, and
+ * provisional suspensions must still end on time meanwhile. */
+static void *run_clock(void *arg)
+{
+	outbox_t *o = arg;
+	pthread_setname_np(pthread_self(), "ddnsd-deskclock");
+	uint64_t next = mono_ms() + TICK_MS;
+	while (nap(o, POLL_MS)) {
+		if (mono_ms() >= next) {
+			tick(o);
+			next = mono_ms() + TICK_MS;
 		}
-		bool stop = o->stopping;
-		pthread_mutex_unlock(&o->mu);
-		if (stop)
-			break;
 	}
 	return NULL;
 }
@@ -456,6 +477,12 @@ int outbox_new(const conf_t *conf, writer_t *writer, outbox_t **out, char *err, 
 		goto fail;
 	}
 	o->running = true;
+	if (pthread_create(&o->clock, NULL, run_clock, o) != 0) {
+		snprintf(err, errlen, "cannot start the abuse desk's clock");
+		ret = -EAGAIN;
+		goto fail;
+	}
+	o->clock_running = true;
 	*out = o;
 	return 0;
 fail:
@@ -470,10 +497,12 @@ void outbox_free(outbox_t *o)
 	atomic_store(&o->stop, true);
 	pthread_mutex_lock(&o->mu);
 	o->stopping = true;
-	pthread_cond_signal(&o->cv);
+	pthread_cond_broadcast(&o->cv);
 	pthread_mutex_unlock(&o->mu);
 	if (o->running)
 		pthread_join(o->thread, NULL);
+	if (o->clock_running)
+		pthread_join(o->clock, NULL);
 	if (o->curl)
 		curl_easy_cleanup(o->curl);
 	db_close(o->db);

@@ -13,8 +13,9 @@
  * abandoned at once when the thread is asked to stop, so a stop never
  * waits for a slow relay.
  *
- * Every 5 seconds it also submits op_abuse_tick (abuse/desk.h) to the
- * writer, which is why ddnsd always starts it, channels configured or not.
+ * A second thread, the abuse desk's clock, submits op_abuse_tick
+ * (abuse/desk.h) to the writer every 5 seconds, whatever the relays do;
+ * that is why ddnsd always starts the outbox, channels configured or not.
  *
  * outbox_new/outbox_free from the main thread: after the writer has
  * started, and before it stops.
@@ -30,11 +31,11 @@
 
 typedef struct outbox outbox_t;
 
-/* Opens the read connection to conf->database and starts the thread. conf
+/* Opens the read connection to conf->database and starts the threads. conf
  * and writer must outlive it. 0 and *out, or an error with a reason in err. */
 int outbox_new(const conf_t *conf, writer_t *writer, outbox_t **out, char *err, size_t errlen);
 
-/* Stops the thread (an attempt under way is abandoned and retried at the
+/* Stops the threads (an attempt under way is abandoned and retried at the
  * next start) and frees o. NULL: nothing. */
 void outbox_free(outbox_t *o);
 
