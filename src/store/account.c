@@ -218,15 +218,24 @@ int db_host_add(db_t *db, db_host_t *h)
 
 int db_host_put(db_t *db, const db_host_t *h)
 {
+	/* user is indexed (host_user) and a foreign key: setting it, even to
+	 * its old value, rewrites an index entry and checks user. It almost
+	 * never changes, so it has its own statement that writes only then. */
 	static const char sql[] =
-		"UPDATE host SET user = ?2, ipv4 = ?3, ipv6 = ?4, txt = ?5, acme = ?6, mx = ?7, "
+		"UPDATE host SET ipv4 = ?3, ipv6 = ?4, txt = ?5, acme = ?6, mx = ?7, "
 		"mx_pref = ?8, wildcard = ?9, ttl = ?10, state = ?11, reason = ?12, updated = ?13, "
 		"src = ?14, client = ?15 WHERE id = ?1";
+	static const char owner[] = "UPDATE host SET user = ?2 WHERE id = ?1 AND user IS NOT ?2";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_int64(st, 1, h->id);
 	bind_host(st, h);
+	int ret = db_step_done(st);
+	if (ret != 0 || (st = db_stmt(db, owner)) == NULL)
+		return ret != 0 ? ret : DDNS_EDB;
+	sqlite3_bind_int64(st, 1, h->id);
+	sqlite3_bind_int64(st, 2, h->user);
 	return db_step_done(st);
 }
 
