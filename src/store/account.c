@@ -2,6 +2,7 @@
 /* SQL for users, hosts, tokens, TSIG keys, history and journal; see account.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -217,15 +218,24 @@ int db_host_add(db_t *db, db_host_t *h)
 
 int db_host_put(db_t *db, const db_host_t *h)
 {
+	/* user is indexed (host_user) and a foreign key: setting it, even to
+	 * its old value, rewrites an index entry and checks user. It almost
+	 * never changes, so it has its own statement that writes only then. */
 	static const char sql[] =
-		"UPDATE host SET user = ?2, ipv4 = ?3, ipv6 = ?4, txt = ?5, acme = ?6, mx = ?7, "
+		"UPDATE host SET ipv4 = ?3, ipv6 = ?4, txt = ?5, acme = ?6, mx = ?7, "
 		"mx_pref = ?8, wildcard = ?9, ttl = ?10, state = ?11, reason = ?12, updated = ?13, "
 		"src = ?14, client = ?15 WHERE id = ?1";
+	static const char owner[] = "UPDATE host SET user = ?2 WHERE id = ?1 AND user IS NOT ?2";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_int64(st, 1, h->id);
 	bind_host(st, h);
+	int ret = db_step_done(st);
+	if (ret != 0 || (st = db_stmt(db, owner)) == NULL)
+		return ret != 0 ? ret : DDNS_EDB;
+	sqlite3_bind_int64(st, 1, h->id);
+	sqlite3_bind_int64(st, 2, h->user);
 	return db_step_done(st);
 }
 
@@ -652,6 +662,111 @@ int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t owne
 	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)types);
 	return db_step_done(st);
+}
+
+static int rr_delete_one(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                         uint16_t type, const uint8_t *rdata, size_t rdlen)
+{
+	/* The whole primary key: a one-pass delete. A range delete on rr
+	 * (a child of zone, with foreign keys on) first collects its rows in
+	 * a temporary b-tree, which costs more than the delete itself. */
+	static const char sql[] = "DELETE FROM rr WHERE zone = ?1 AND owner = ?2 AND type = ?3 "
+	                          "AND rdata = ?4";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, type);
+	sqlite3_bind_blob(st, 4, rdlen ? (const void *)rdata : "", (int)rdlen, SQLITE_STATIC);
+	return db_step_done(st);
+}
+
+#define RR_GONE_MAX 32
+
+int db_rr_set_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                    uint64_t types, const db_rr_t *want, size_t n)
+{
+	static const char sql[] = "SELECT type, ttl, rdata FROM rr WHERE zone = ?1 AND owner = ?2 "
+	                          "AND type < 64 AND (?3 >> type) & 1";
+	/* Rows to delete, copied: they go after the SELECT is reset. More
+	 * than fit here (a long TXT list replaced) takes the plain way. */
+	struct { uint16_t type, len, off; } gone[RR_GONE_MAX];
+	uint8_t gbuf[2048];
+	size_t ngone = 0, gused = 0;
+	bool plain = false;
+	bool have_stack[64];
+	bool *have = n <= 64 ? have_stack : calloc(n, sizeof(bool));
+	if (have == NULL)
+		return -ENOMEM;
+	memset(have, 0, n * sizeof(bool));
+
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int ret = 0, rc;
+	if (st == NULL) {
+		ret = DDNS_EDB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, zone);
+	sqlite3_bind_blob(st, 2, ownerlen ? (const void *)owner : "", (int)ownerlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)types);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint16_t type = (uint16_t)sqlite3_column_int(st, 0);
+		uint32_t ttl = (uint32_t)sqlite3_column_int64(st, 1);
+		const uint8_t *rd = sqlite3_column_blob(st, 2);
+		size_t rl = (size_t)sqlite3_column_bytes(st, 2);
+		bool wanted = false;
+		for (size_t i = 0; i < n; i++) {
+			if (want[i].type != type || want[i].rdlen != rl ||
+			    (rl > 0 && memcmp(want[i].rdata, rd, rl) != 0))
+				continue;
+			wanted = true; /* kept; rewritten below only for a new TTL */
+			if (want[i].ttl == ttl)
+				have[i] = true;
+		}
+		if (wanted || plain)
+			continue;
+		if (ngone == RR_GONE_MAX || gused + rl > sizeof(gbuf)) {
+			plain = true;
+			continue;
+		}
+		gone[ngone].type = type;
+		gone[ngone].len = (uint16_t)rl;
+		gone[ngone].off = (uint16_t)gused;
+		if (rl > 0)
+			memcpy(gbuf + gused, rd, rl);
+		gused += rl;
+		ngone++;
+	}
+	db_reset(st);
+	if (rc != SQLITE_DONE) {
+		ret = DDNS_EDB;
+		goto out;
+	}
+	if (plain) {
+		ret = db_rr_delete_types(db, zone, owner, ownerlen, types);
+		memset(have, 0, n * sizeof(bool));
+		ngone = 0;
+	}
+	for (size_t i = 0; ret == 0 && i < ngone; i++)
+		ret = rr_delete_one(db, zone, owner, ownerlen, gone[i].type, gbuf + gone[i].off,
+		                    gone[i].len);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (have[i])
+			continue;
+		ret = db_rr_insert(db, zone, owner, ownerlen, want[i].type, want[i].ttl, want[i].rdata,
+		                   want[i].rdlen);
+		/* A duplicate in want is there now. */
+		for (size_t j = i + 1; j < n; j++)
+			if (want[j].type == want[i].type && want[j].ttl == want[i].ttl &&
+			    want[j].rdlen == want[i].rdlen &&
+			    memcmp(want[j].rdata, want[i].rdata, want[i].rdlen) == 0)
+				have[j] = true;
+	}
+out:
+	if (have != have_stack)
+		free(have);
+	return ret;
 }
 
 int db_journal_foreach(db_t *db, int64_t zone, uint32_t after, db_journal_fn fn, void *ctx)

@@ -153,6 +153,24 @@ int db_rollback_savepoint(db_t *db);
 int db_rr_delete_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
                        uint64_t types);
 
+/* One record as db_rr_set_types wants it; rdata is the caller's. */
+typedef struct {
+	uint16_t type;
+	uint16_t rdlen;
+	uint32_t ttl;
+	const uint8_t *rdata;
+} db_rr_t;
+
+/*
+ * Makes the records at one owner whose types are in the bit mask types
+ * (as above) exactly want[0..n) (duplicates count once): deletes the rows
+ * not wanted, adds the missing ones (or their new TTL) and leaves the equal
+ * ones alone, so a record that did not change costs no write. Every type
+ * in want must be in types. 0 or DDNS_EDB.
+ */
+int db_rr_set_types(db_t *db, int64_t zone, const uint8_t *owner, size_t ownerlen,
+                    uint64_t types, const db_rr_t *want, size_t n);
+
 /* Journal rows of a zone with serial after `after` (RFC 1982 order is the
  * caller's business: rows come by ascending serial number). */
 typedef int (*db_journal_fn)(uint32_t serial, const uint8_t *removed, size_t rlen,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,8 +289,19 @@ fail:
 	return DDNS_EDB;
 }
 
+/* Before SQLite initialises: no allocation statistics. Debian builds SQLite
+ * without lookaside, so every cursor and register is a malloc, and with
+ * statistics on each of them also takes a global mutex. Nothing here reads
+ * the statistics. */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	db_t *db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		return -ENOMEM;
@@ -368,8 +380,16 @@ void db_close(db_t *db)
 /* Runs a statement that returns no rows and resets it. */
 void db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 {
+	/* A row read copies a dozen of these: no printf machinery. */
 	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	if (n > 0)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
 }
 
 int db_step_insert(db_t *db, sqlite3_stmt *st, int64_t *id)

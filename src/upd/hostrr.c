@@ -27,9 +27,30 @@ int hostrr_owners(const db_host_t *h, hostrr_owner_t out[HOSTRR_OWNERS])
 	return 0;
 }
 
+/* The records one owner should hold, collected before any is written. A
+ * TXT string costs at least 3 bytes of JSON ("",) and at most one length
+ * byte per 255 bytes more than its text, so DB_TXT_MAX bounds both. */
+#define REC_MAX (DB_TXT_MAX / 3 + 4)
+typedef struct {
+	db_rr_t rr[REC_MAX];
+	uint8_t buf[2 * DB_TXT_MAX + 2 + NAME_WIRE_MAX + 16 + 4];
+	size_t n, used;
+} recs_t;
+
+static int rec_add(recs_t *s, uint16_t type, uint32_t ttl, const uint8_t *rd, size_t len)
+{
+	if (s->n == REC_MAX || s->used + len > sizeof(s->buf))
+		return -EINVAL;
+	memcpy(s->buf + s->used, rd, len);
+	s->rr[s->n++] = (db_rr_t){ .type = type, .rdlen = (uint16_t)len, .ttl = ttl,
+	                           .rdata = s->buf + s->used };
+	s->used += len;
+	return 0;
+}
+
 /* Adds each string of a JSON array as one TXT record (split in 255-byte
  * character-strings). */
-static int put_txts(db_t *db, const db_host_t *h, const hostrr_owner_t *o, const char *json)
+static int put_txts(recs_t *s, const db_host_t *h, const char *json)
 {
 	if (json[0] == '\0' || strcmp(json, "[]") == 0)
 		return 0;
@@ -42,10 +63,10 @@ static int put_txts(db_t *db, const db_host_t *h, const hostrr_owner_t *o, const
 	size_t i;
 	json_t *v;
 	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v);
-		if (s == NULL)
+		const char *str = json_string_value(v);
+		if (str == NULL)
 			continue;
-		size_t len = strlen(s);
+		size_t len = strlen(str);
 		uint8_t rd[65535];
 		size_t rl = 0;
 		do {
@@ -53,28 +74,63 @@ static int put_txts(db_t *db, const db_host_t *h, const hostrr_owner_t *o, const
 			if (rl + 1 + chunk > sizeof(rd))
 				break;
 			rd[rl++] = (uint8_t)chunk;
-			memcpy(rd + rl, s, chunk);
+			memcpy(rd + rl, str, chunk);
 			rl += chunk;
-			s += chunk;
+			str += chunk;
 			len -= chunk;
 		} while (len > 0);
-		ret = db_rr_insert(db, h->zone, o->rel, o->len, KNOT_RRTYPE_TXT, h->ttl, rd, rl);
-		if (ret != 0)
+		if ((ret = rec_add(s, KNOT_RRTYPE_TXT, h->ttl, rd, rl)) != 0)
 			break;
 	}
 	json_decref(arr);
 	return ret;
 }
 
-static int put_addrs(db_t *db, const db_host_t *h, const hostrr_owner_t *o, bool v4, const uint8_t *a4,
-                     bool v6, const uint8_t *a6)
+static int put_addrs(recs_t *s, const db_host_t *h, bool v4, const uint8_t *a4, bool v6,
+                     const uint8_t *a6)
 {
 	int ret = 0;
 	if (v4)
-		ret = db_rr_insert(db, h->zone, o->rel, o->len, KNOT_RRTYPE_A, h->ttl, a4, 4);
+		ret = rec_add(s, KNOT_RRTYPE_A, h->ttl, a4, 4);
 	if (ret == 0 && v6)
-		ret = db_rr_insert(db, h->zone, o->rel, o->len, KNOT_RRTYPE_AAAA, h->ttl, a6, 16);
+		ret = rec_add(s, KNOT_RRTYPE_AAAA, h->ttl, a6, 16);
 	return ret;
+}
+
+/* The records h publishes at its owner i (index in hostrr_owners). */
+static int owner_records(const db_host_t *h, const conf_zone_t *zc, int i, recs_t *s)
+{
+	s->n = s->used = 0;
+	if (h->state == HOST_SUSPENDED) {
+		const conf_suspend_t *su = &zc->suspended;
+		if (su->mode != SUSPEND_SINKHOLE || i == 2 || (i == 1 && !h->wildcard))
+			return 0; /* NXDOMAIN: nothing at all */
+		return put_addrs(s, h, su->has_v4, su->v4, su->has_v6, su->v6);
+	}
+	bool online = h->state == HOST_ACTIVE || h->state == HOST_BLOCKED;
+	switch (i) {
+	case 0: {
+		int ret = put_addrs(s, h, online && h->has_v4, h->v4, online && h->has_v6, h->v6);
+		if (ret == 0)
+			ret = put_txts(s, h, h->txt);
+		if (ret == 0 && h->mx[0] != '\0') {
+			uint8_t rd[2 + NAME_WIRE_MAX];
+			int nl = name_to_wire(h->mx, rd + 2);
+			if (nl < 0)
+				return -EINVAL;
+			rd[0] = (uint8_t)(h->mx_pref >> 8);
+			rd[1] = (uint8_t)h->mx_pref;
+			ret = rec_add(s, KNOT_RRTYPE_MX, h->ttl, rd, (size_t)nl + 2);
+		}
+		return ret;
+	}
+	case 1:
+		if (!h->wildcard)
+			return 0;
+		return put_addrs(s, h, online && h->has_v4, h->v4, online && h->has_v6, h->v6);
+	default:
+		return put_txts(s, h, h->acme);
+	}
 }
 
 #define BIT(t) ((uint64_t)1 << (t))
@@ -109,47 +165,21 @@ int hostrr_write(db_t *db, const db_host_t *h, const db_host_t *old, const conf_
 	int ret = hostrr_owners(h, o);
 	if (ret != 0)
 		return ret;
+	recs_t recs; /* about 20 kB; put_txts already needs 64 kB of stack */
 	unsigned mask = 0;
 	for (int i = 0; i < HOSTRR_OWNERS; i++) {
 		if (old != NULL && !remove && !owner_differs(old, h, i))
 			continue;
 		mask |= 1u << i;
-		if ((ret = db_rr_delete_types(db, h->zone, o[i].rel, o[i].len, types[i])) != 0)
+		recs.n = recs.used = 0;
+		if (!remove && (ret = owner_records(h, zc, i, &recs)) != 0)
+			return ret;
+		/* Only the rows that differ are written: a new IPv4 address
+		 * leaves the AAAA row (and its b-tree page) alone. */
+		ret = db_rr_set_types(db, h->zone, o[i].rel, o[i].len, types[i], recs.rr, recs.n);
+		if (ret != 0)
 			return ret;
 	}
 	*touched = mask;
-	if (remove)
-		return 0;
-
-	if (h->state == HOST_SUSPENDED) {
-		const conf_suspend_t *s = &zc->suspended;
-		if (s->mode != SUSPEND_SINKHOLE)
-			return 0; /* NXDOMAIN: nothing at all */
-		if (mask & 1)
-			ret = put_addrs(db, h, &o[0], s->has_v4, s->v4, s->has_v6, s->v6);
-		if (ret == 0 && h->wildcard && (mask & 2))
-			ret = put_addrs(db, h, &o[1], s->has_v4, s->v4, s->has_v6, s->v6);
-		return ret;
-	}
-	bool online = h->state == HOST_ACTIVE || h->state == HOST_BLOCKED;
-	if (mask & 1) {
-		ret = put_addrs(db, h, &o[0], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
-		if (ret == 0)
-			ret = put_txts(db, h, &o[0], h->txt);
-		if (ret == 0 && h->mx[0] != '\0') {
-			uint8_t rd[2 + NAME_WIRE_MAX];
-			int nl = name_to_wire(h->mx, rd + 2);
-			if (nl < 0)
-				return -EINVAL;
-			rd[0] = (uint8_t)(h->mx_pref >> 8);
-			rd[1] = (uint8_t)h->mx_pref;
-			ret = db_rr_insert(db, h->zone, o[0].rel, o[0].len, KNOT_RRTYPE_MX, h->ttl, rd,
-			                   (size_t)nl + 2);
-		}
-	}
-	if (ret == 0 && h->wildcard && (mask & 2))
-		ret = put_addrs(db, h, &o[1], online && h->has_v4, h->v4, online && h->has_v6, h->v6);
-	if (ret == 0 && (mask & 4))
-		ret = put_txts(db, h, &o[2], h->acme);
-	return ret;
+	return 0;
 }
