@@ -176,7 +176,13 @@ static json_t *finish_job(ctl_job_t *j)
 {
 	if (j->req.status != 0)
 		return ctl_reply_err(j->req.msg);
-	json_t *result = j->req.result ? json_incref(j->req.result) : json_object();
+	json_t *result;
+	if (j->req.op == op_host_update && j->a.host_update.out != NULL)
+		result = ops_host_update_json(&j->a.host_update, j->a.host_update.out);
+	else
+		result = j->req.result ? json_incref(j->req.result) : json_object();
+	if (result == NULL)
+		return ctl_reply_err(ddns_strerror(-ENOMEM));
 	if (j->extra && json_is_object(result))
 		json_object_update(result, j->extra);
 	return ctl_reply_ok(result);
@@ -219,6 +225,9 @@ static void handle_line(ctl_server_t *s, conn_t *c, const char *line)
 		goto out;
 	}
 	if (call.job != NULL) {
+		/* The reply's JSON is made here, not on the writer. */
+		if (call.job->req.op == op_host_update)
+			call.job->a.host_update.out = &call.job->host;
 		call.job->conn = c;
 		call.job->gen = c->gen;
 		call.job->req.done = job_done;

@@ -32,6 +32,7 @@ struct ctl_job {
 		op_reporter_t reporter;
 		json_t *import;
 	} a;
+	db_host_t host;              /* a host update's result (a.host_update.out) */
 	ctl_job_t *next;
 };
 

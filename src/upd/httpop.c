@@ -80,6 +80,8 @@ int op_http_update(wctx_t *w, wreq_t *r)
 		u.user = a->by_token ? 0 : (user > 0 ? user : -1);
 		snprintf(u.src, sizeof(u.src), "%s", a->src);
 		snprintf(u.client, sizeof(u.client), "%s", a->client);
+		db_host_t now; /* the JSON result would be thrown away */
+		u.out = &now;
 		wreq_t sub = { .op = op_host_update, .args = &u };
 		int ret = wctx_run(w, &sub);
 		json_decref(sub.result);

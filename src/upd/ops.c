@@ -351,6 +351,22 @@ static bool host_same(const db_host_t *a, const db_host_t *b)
 	       a->wildcard == b->wildcard && a->state == b->state;
 }
 
+json_t *ops_host_update_json(const op_host_update_t *a, const db_host_t *h)
+{
+	json_t *j = ops_host_json(h);
+	if (j != NULL && a->nochg)
+		json_object_set_new(j, "nochg", json_true());
+	return j;
+}
+
+static void host_update_result(wreq_t *r, op_host_update_t *a, const db_host_t *h)
+{
+	if (a->out != NULL)
+		*a->out = *h; /* a copy is cheaper than the JSON */
+	else
+		r->result = ops_host_update_json(a, h);
+}
+
 int op_host_update(wctx_t *w, wreq_t *r)
 {
 	op_host_update_t *a = r->args;
@@ -415,8 +431,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 	if (host_same(&old, &h)) {
 		/* A repeated identical update writes nothing at all. */
 		a->nochg = true;
-		r->result = ops_host_json(&old);
-		json_object_set_new(r->result, "nochg", json_true());
+		host_update_result(r, a, &old);
 		return 0;
 	}
 	h.updated = wctx_now(w);
@@ -443,7 +458,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 	if ((a->set & (HSET_V4 | HSET_V6)) && (ret = desk_host_addressed(w, &h, &old)) != 0)
 		return ret;
 	r->changed = true;
-	r->result = ops_host_json(&h);
+	host_update_result(r, a, &h);
 	return 0;
 }
 

@@ -77,6 +77,10 @@ typedef struct {
 	/* out */
 	bool nochg;                      /* nothing changed; nothing written */
 	int state;                       /* the host's state (abuse: suspended) */
+	db_host_t *out;                  /* set by the submitter: the host as it is
+	                                    now goes here instead of a JSON result
+	                                    (ops_host_update_json makes it on the
+	                                    submitter's thread, off the writer's) */
 } op_host_update_t;
 
 typedef struct {
@@ -146,6 +150,9 @@ int op_import(wctx_t *w, wreq_t *r);
 
 /* The JSON description of a host, as `host show` and the API print it. */
 json_t *ops_host_json(const db_host_t *h);
+
+/* The result of a successful host update whose host went to a->out. */
+json_t *ops_host_update_json(const op_host_update_t *a, const db_host_t *h);
 
 /* Appends an administrative action to the audit chain (writer thread). */
 int ops_audit(wctx_t *w, const char *actor, const char *action, const char *target,
