@@ -100,6 +100,18 @@ json_t *ops_host_json(const db_host_t *h)
 	                 "client", h->client);
 }
 
+/* Whether a stored JSON array of strings holds any. Nearly all are "[]",
+ * which needs no parser (this runs twice per change, on the writer). */
+static bool list_nonempty(const char *json)
+{
+	if (json[0] == '\0' || strcmp(json, "[]") == 0)
+		return false;
+	json_t *arr = json_loads(json, 0, NULL);
+	bool any = json_array_size(arr) > 0;
+	json_decref(arr);
+	return any;
+}
+
 /* A short text of what a host publishes, for its history. */
 static void summary(const db_host_t *h, char *buf, size_t len)
 {
@@ -108,15 +120,10 @@ static void summary(const db_host_t *h, char *buf, size_t len)
 		inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
 	if (h->has_v6)
 		inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
-	json_t *acme = json_loads(h->acme, 0, NULL);
-	json_t *txt = json_loads(h->txt, 0, NULL);
+	bool txt = list_nonempty(h->txt), acme = list_nonempty(h->acme);
 	snprintf(buf, len, "A %s AAAA %s TTL %u%s%s%s%s", a4, a6, h->ttl,
-	         json_array_size(txt) ? " TXT " : "",
-	         json_array_size(txt) ? h->txt : "",
-	         json_array_size(acme) ? " ACME " : "",
-	         json_array_size(acme) ? h->acme : "");
-	json_decref(acme);
-	json_decref(txt);
+	         txt ? " TXT " : "", txt ? h->txt : "",
+	         acme ? " ACME " : "", acme ? h->acme : "");
 	if (h->state != HOST_ACTIVE) {
 		size_t n = strlen(buf);
 		snprintf(buf + n, len - n, " (%s)", state_name(h->state));
