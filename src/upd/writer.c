@@ -28,9 +28,21 @@
 
 #define BATCH_MAX 4096
 
+/* A configuration glue record, compiled once (conf_zone_glue parses text). */
+typedef struct {
+	uint8_t owner[255];
+	uint8_t len;
+	uint16_t type, rdlen;
+	uint32_t ttl;
+	uint8_t rdata[16];
+} wglue_t;
+
 typedef struct {
 	int64_t id;
 	const conf_zone_t *zc;
+	const conf_zone_t *glue_of;  /* the configuration glue[] was made from */
+	wglue_t *glue;
+	size_t nglue;
 	uint32_t serial;          /* last committed */
 	uint32_t next_serial;     /* in the open transaction */
 	bool dirty;               /* records changed in the open transaction */
@@ -108,18 +120,50 @@ static int nb_collect(const uint8_t *owner, size_t ownerlen, uint16_t type, uint
 }
 
 typedef struct {
-	nodebuild_t *nb;
-	const uint8_t *owner;
-	size_t len;
-} glue_match_t;
+	wglue_t *v;
+	size_t n, cap;
+} glue_list_t;
 
-static int glue_match(const uint8_t *rel, size_t rellen, uint16_t type, uint32_t ttl,
-                      const uint8_t *rdata, uint16_t len, void *ctx)
+static int glue_collect(const uint8_t *rel, size_t rellen, uint16_t type, uint32_t ttl,
+                        const uint8_t *rdata, uint16_t len, void *ctx)
 {
-	glue_match_t *m = ctx;
-	if (rellen != m->len || memcmp(rel, m->owner, rellen) != 0)
+	glue_list_t *l = ctx;
+	if (len > sizeof(l->v[0].rdata) || rellen > sizeof(l->v[0].owner))
+		return -EINVAL;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		wglue_t *nv = realloc(l->v, cap * sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	wglue_t *g = &l->v[l->n++];
+	memcpy(g->owner, rel, rellen);
+	g->len = (uint8_t)rellen;
+	g->type = type;
+	g->ttl = ttl;
+	g->rdlen = len;
+	memcpy(g->rdata, rdata, len);
+	return 0;
+}
+
+/* The zone's configuration glue, compiled when its configuration changed. */
+static int zone_glue(wzone_t *z)
+{
+	if (z->glue_of == z->zc)
 		return 0;
-	return nb_add(m->nb, type, ttl, rdata, len);
+	glue_list_t l = { 0 };
+	int ret = conf_zone_glue(z->zc, glue_collect, &l);
+	if (ret != 0) {
+		free(l.v);
+		return ret;
+	}
+	free(z->glue);
+	z->glue = l.v;
+	z->nglue = l.n;
+	z->glue_of = z->zc;
+	return 0;
 }
 
 /* Builds the node of owner from the database as it is inside the open
@@ -135,9 +179,14 @@ static int build_node(writer_t *w, wzone_t *z, const uint8_t *owner, size_t len,
 		return ret;
 	if (!apex && z->zc->glue.n > 0) {
 		/* Configuration glue belongs to its owner's node too. */
-		glue_match_t m = { &w->nb, owner, len };
-		if ((ret = conf_zone_glue(z->zc, glue_match, &m)) != 0)
+		if ((ret = zone_glue(z)) != 0)
 			return ret;
+		for (size_t i = 0; i < z->nglue; i++) {
+			const wglue_t *g = &z->glue[i];
+			if (g->len == len && memcmp(g->owner, owner, len) == 0 &&
+			    (ret = nb_add(&w->nb, g->type, g->ttl, g->rdata, g->rdlen)) != 0)
+				return ret;
+		}
 	}
 	if (w->nb.n == 0) {
 		*out = NULL;
@@ -660,6 +709,8 @@ void writer_free(writer_t *w)
 	nb_deinit(&w->nb);
 	free(w->jbuf[0]);
 	free(w->jbuf[1]);
+	for (size_t i = 0; w->wz != NULL && i < w->nz; i++)
+		free(w->wz[i].glue);
 	free(w->wz);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
