@@ -83,9 +83,15 @@ static void job_done(wreq_t *r)
 	ctl_job_t *j = (ctl_job_t *)r;
 	ctl_server_t *s = r->ctx;
 	pthread_mutex_lock(&s->mu);
+	bool first = s->done == NULL;
 	j->next = s->done;
 	s->done = j;
 	pthread_mutex_unlock(&s->mu);
+	/* One wake-up per batch, not a system call per request: the control
+	 * thread reads the eventfd before it takes the list, so the signal
+	 * for an empty list covers every job added until the list is taken. */
+	if (!first)
+		return;
 	uint64_t one = 1;
 	ssize_t n = write(s->efd, &one, sizeof(one));
 	(void)n;
