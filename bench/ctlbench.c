@@ -51,13 +51,16 @@ static int cmp_double(const void *a, const void *b)
 
 static const char *zone;
 static unsigned nhosts, nclients;
+static uint32_t salt;      /* per run, so that a second run changes addresses too */
 
 static void send_next(client_t *c)
 {
 	/* Each client owns the hosts id, id + C, id + 2C, ...; addresses
-	 * change every time, so every request is a real change. */
+	 * change every time and differ from the previous run's (salt), so
+	 * every request is a real change: a repeated value would be a nochg
+	 * that writes nothing (those are counted apart, not in the rate). */
 	unsigned h = (unsigned)((c->id + c->seq * nclients) % nhosts);
-	uint32_t v = (uint32_t)(c->seq + 1);
+	uint32_t v = (uint32_t)(c->seq + 1 + salt);
 	snprintf(c->host, sizeof(c->host), "host%07u.%s", h, zone);
 	snprintf(c->addr, sizeof(c->addr), "%s.%u.%u", (v >> 16) & 1 ? "203.0" : "198.51",
 	         (v >> 8) & 0xff, v & 0xff);
@@ -122,6 +125,8 @@ int main(int argc, char **argv)
 	zone = argv[4];
 	nhosts = (unsigned)atoi(argv[5]);
 	int dnsport = argc > 6 ? atoi(argv[6]) : 0;
+	salt = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)getpid();
+	salt &= 0x1ffff;
 	client_t *cl = calloc(nclients, sizeof(*cl));
 	size_t lat_cap = 1 << 22, nlat = 0;
 	double *lat = malloc(lat_cap * sizeof(double));
@@ -141,7 +146,7 @@ int main(int argc, char **argv)
 	double start = now(), end = start + secs;
 	for (unsigned i = 0; i < nclients; i++)
 		send_next(&cl[i]);
-	uint64_t ok = 0, errors = 0, checked = 0, visible = 0;
+	uint64_t ok = 0, errors = 0, checked = 0, visible = 0, nochg = 0;
 	unsigned inflight = nclients;
 	while (inflight > 0) {
 		struct epoll_event evs[256];
@@ -162,7 +167,9 @@ int main(int argc, char **argv)
 			if (nl == NULL)
 				continue;
 			double t = now();
-			if (strstr(c->in, "\"ok\":true") != NULL) {
+			if (strstr(c->in, "\"ok\":true") != NULL && strstr(c->in, "\"nochg\":true")) {
+				nochg++;
+			} else if (strstr(c->in, "\"ok\":true") != NULL) {
 				ok++;
 				if (nlat < lat_cap)
 					lat[nlat++] = t - c->sent;
@@ -188,8 +195,9 @@ int main(int argc, char **argv)
 	double p50 = nlat ? lat[nlat / 2] : 0, p99 = nlat ? lat[(size_t)(nlat * 0.99)] : 0;
 	printf("{\"clients\": %u, \"seconds\": %.2f, \"acknowledged\": %llu, \"errors\": %llu, "
 	       "\"rate\": %.0f, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"visibility_checked\": %llu, "
-	       "\"visible_at_ack\": %llu}\n",
+	       "\"visible_at_ack\": %llu, \"nochg\": %llu}\n",
 	       nclients, el, (unsigned long long)ok, (unsigned long long)errors, ok / el, p50 * 1e3,
-	       p99 * 1e3, (unsigned long long)checked, (unsigned long long)visible);
+	       p99 * 1e3, (unsigned long long)checked, (unsigned long long)visible,
+	       (unsigned long long)nochg);
 	return errors ? 1 : 0;
 }

@@ -108,7 +108,7 @@ glue = ns2.{ZONE} 192.0.2.54
 def start(cmd, workdir, name):
     log = open(os.path.join(workdir, name + ".log"), "ab")
     p = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log,
-                         stderr=subprocess.STDOUT, start_new_session=True)
+                         stderr=subprocess.STDOUT)
     log.close()
     return p
 
@@ -124,7 +124,11 @@ def stop(p):
 
 
 def p99_at(port, qfile, duration, rate=20000):
-    r = dnsperf.run(port, qfile, duration, rate=rate, verbose=True)
+    # The probe runs ahead of the load generators (nice -10 as root) and in
+    # the same session as ddnsd (no autogroup of its own): what it measures
+    # is then ddnsd's latency, not its own or the scheduler's group split.
+    r = dnsperf.run(port, qfile, duration, rate=rate, verbose=True,
+                    nice=-10 if os.geteuid() == 0 else 0)
     return r
 
 
@@ -136,6 +140,9 @@ def ddnsd_suite(hosts, duration, clients, qfile, tmp):
     say(f"ddnsd: creating {hosts:,} hosts")
     t0 = time.monotonic()
     conf = make_ddnsd_db(work, port, hosts)
+    # The new database is hundreds of MB of dirty pages: let the kernel
+    # write them out now, not during the measurements.
+    os.sync()
     setup_s = time.monotonic() - t0
     p = start([os.path.join(REPO, "build", "ddnsd"), "-c", conf], work, "ddnsd")
     out = {"hosts": hosts, "setup_s": round(setup_s, 1), "runs": []}
@@ -272,7 +279,12 @@ def markdown(res, command):
              "answered after COMMIT (`synchronous=FULL`) and publication. "
              "`visible at ack`: of every 997th acknowledged change, how many DNS already "
              "answered with the new address when the acknowledgement arrived (checked with "
-             "one UDP query right after it).", "",
+             "one UDP query right after it). Every request changes the address (ctlbench salts "
+             "the values per run, so a repeated run never sends a no-op `nochg`). The DNS "
+             "probe (dnsperf at a fixed 20,000 q/s) runs at nice -10 and in the same session as "
+             "ddnsd and the load generator: on this 2-core machine, with its own session "
+             "(autogroup) ddnsd got only a share of the CPU and the probe measured the "
+             "scheduler's group split (20 ms plateaus), not ddnsd.", "",
              "| server | clients | changes/s | p50 ms | p99 ms | visible at ack |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in d["runs"]:

@@ -10,6 +10,7 @@ its latency in seconds ("> NOERROR name type 0.000123"); we sort those.
 import math
 import re
 import subprocess
+import tempfile
 
 # Max-rate load: 2 sender/receiver threads (one per core), 8 client sockets
 # so that the kernel's SO_REUSEPORT hash spreads them over the server's
@@ -53,20 +54,27 @@ def percentile(sorted_values, p):
     return sorted_values[max(0, min(len(sorted_values), rank) - 1)]
 
 
-def run(port, qfile, duration, rate=None, verbose=False, log=None):
+def run(port, qfile, duration, rate=None, verbose=False, log=None, nice=0):
     """Run dnsperf against 127.0.0.1:port. rate=None: as fast as possible.
     Returns the summary dict; with verbose, also p50/p99/p999 latency (s)
-    computed from every answer's latency, and the count of timeouts."""
-    cmd = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
+    computed from every answer's latency, and the count of timeouts.
+    The output goes to a file, not a pipe: with -v dnsperf writes a line per
+    answer, and a reader that falls behind (on a machine busy with a load
+    generator) would stall dnsperf on a full pipe and inflate the latencies
+    it measures. nice < 0 (root only) runs dnsperf ahead of everything
+    else: a latency probe that shares two cores with a load generator must
+    not be the one that waits, or it measures its own scheduling."""
+    cmd = (["nice", "-n", str(nice)] if nice else []) + ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", qfile,
            "-l", str(duration)]
     cmd += FIXED_RATE_ARGS if rate else MAX_RATE_ARGS
     if rate:
         cmd += ["-Q", str(rate)]
     if verbose:
         cmd += ["-v"]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True, errors="replace")
-    text = p.stdout
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
     if log:
         with open(log, "a") as f:
             f.write("$ " + " ".join(cmd) + "\n")

@@ -66,6 +66,14 @@ void dns_server_free(dns_server_t *s);
 /* Internal: the thread bodies (udp.c, tcp.c). */
 typedef struct udp_worker udp_worker_t;
 typedef struct tcp_worker tcp_worker_t;
+/* Called first by every DNS thread: raises its priority above the rest of
+ * ddnsd (nice DNS_NICE) when the process may (root, CAP_SYS_NICE), so that
+ * writes, HTTP and transfers competing for the cores never delay answers.
+ * Without the privilege it changes nothing. */
+#define DNS_NICE (-5)
+#define DNS_SLICE_NS 100000
+void dns_thread_priority(void);
+
 void *udp_worker_run(void *arg);
 void *tcp_worker_run(void *arg);
 

@@ -336,6 +336,7 @@ void *tcp_worker_run(void *arg)
 	bool env_ok = false;
 
 	pthread_setname_np(pthread_self(), "ddnsd-tcp");
+	dns_thread_priority();
 	rcu_register_thread();
 	st.resp = malloc(65535);
 	if (st.resp == NULL || query_env_init(&st.env, w->zones, w->qc) != 0) {

@@ -132,6 +132,7 @@ void *udp_worker_run(void *arg)
 	bool env_ok = false;
 
 	pthread_setname_np(pthread_self(), "ddnsd-udp");
+	dns_thread_priority();
 	rcu_register_thread();
 	b = malloc(sizeof(*b));
 	if (b == NULL || query_env_init(&env, w->zones, w->qc) != 0) {
