@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,15 +259,6 @@ void dns_server_free(dns_server_t *s)
 	free(s);
 }
 
-/* sched_setattr(2), which glibc does not wrap. */
-struct dns_sched_attr {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-};
-
 void dns_thread_priority(void)
 {
 	/* Linux: the nice value of PRIO_PROCESS with a thread id is that
@@ -277,11 +267,4 @@ void dns_thread_priority(void)
 	int now = getpriority(PRIO_PROCESS, (id_t)tid);
 	if (now > DNS_NICE)
 		setpriority(PRIO_PROCESS, (id_t)tid, DNS_NICE);
-	/* Linux 6.12 and later (EEVDF): a short slice, so that a worker woken
-	 * by a packet preempts a long-running writer at once instead of at
-	 * the end of its slice. Older kernels ignore or refuse it. */
-	struct dns_sched_attr a = { .size = sizeof(a), .policy = SCHED_OTHER,
-	                            .nice = getpriority(PRIO_PROCESS, (id_t)tid),
-	                            .runtime = DNS_SLICE_NS };
-	syscall(SYS_sched_setattr, tid, &a, 0);
 }

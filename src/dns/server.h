@@ -71,7 +71,6 @@ typedef struct tcp_worker tcp_worker_t;
  * writes, HTTP and transfers competing for the cores never delay answers.
  * Without the privilege it changes nothing. */
 #define DNS_NICE (-5)
-#define DNS_SLICE_NS 100000
 void dns_thread_priority(void);
 
 void *udp_worker_run(void *arg);
