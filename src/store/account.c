@@ -793,15 +793,13 @@ int db_journal_foreach(db_t *db, int64_t zone, uint32_t after, db_journal_fn fn,
 	return ret;
 }
 
-int db_journal_prune(db_t *db, int64_t zone, unsigned keep)
+int db_journal_prune(db_t *db, int64_t zone, int64_t below)
 {
-	static const char sql[] = "DELETE FROM journal WHERE zone = ?1 AND serial < "
-	                          "(SELECT serial FROM journal WHERE zone = ?1 "
-	                          " ORDER BY serial DESC LIMIT 1 OFFSET ?2)";
+	static const char sql[] = "DELETE FROM journal WHERE zone = ?1 AND serial < ?2";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_int64(st, 1, zone);
-	sqlite3_bind_int64(st, 2, keep > 0 ? keep - 1 : 0);
+	sqlite3_bind_int64(st, 2, below);
 	return db_step_done(st);
 }

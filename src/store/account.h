@@ -177,5 +177,6 @@ typedef int (*db_journal_fn)(uint32_t serial, const uint8_t *removed, size_t rle
                              const uint8_t *added, size_t alen, void *ctx);
 int db_journal_foreach(db_t *db, int64_t zone, uint32_t after, db_journal_fn fn, void *ctx);
 
-/* Keeps the newest `keep` journal rows of a zone. */
-int db_journal_prune(db_t *db, int64_t zone, unsigned keep);
+/* Deletes a zone's journal rows of serials below `below` (a range on the
+ * primary key: its cost does not grow with the journal). */
+int db_journal_prune(db_t *db, int64_t zone, int64_t below);

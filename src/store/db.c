@@ -345,6 +345,8 @@ int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen)
 	}
 	if (flags & DB_BULK)
 		exec(db, "PRAGMA cache_size = -262144");
+	else if (flags & DB_LOCK)
+		exec(db, "PRAGMA cache_size = -65536"); /* the writer's: 64 MB */
 	ret = migrate(db, err, errlen);
 	if (ret != 0)
 		goto fail;
@@ -442,6 +444,19 @@ int db_wal_reset(db_t *db)
 	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	/* TRUNCATE reports log = done = 0 once the WAL is empty. */
 	return rc == SQLITE_OK && log == 0 ? 0 : DDNS_EDB;
+}
+
+int db_autocheckpoint(db_t *db, int pages)
+{
+	return sqlite3_wal_autocheckpoint(db->h, pages) == SQLITE_OK ? 0 : DDNS_EDB;
+}
+
+int db_checkpoint(db_t *db, int *frames, int *done)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, frames, done);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return -EBUSY;
+	return rc == SQLITE_OK ? 0 : DDNS_EDB;
 }
 
 int db_begin_read(db_t *db)

@@ -44,6 +44,15 @@ const char *db_errmsg(db_t *db);
  */
 int db_wal_reset(db_t *db);
 
+/* Stops (pages = 0) or sets SQLite's automatic checkpoint inside COMMIT. */
+int db_autocheckpoint(db_t *db, int pages);
+
+/* A PASSIVE checkpoint: copies committed WAL frames into the database
+ * without blocking the writer or readers. *frames: the WAL's frames,
+ * *done: how many are now in the database. 0, -EBUSY when another
+ * checkpoint runs, or DDNS_EDB. */
+int db_checkpoint(db_t *db, int *frames, int *done);
+
 int db_begin(db_t *db);
 /* A read transaction: a consistent snapshot without blocking the writer. */
 int db_begin_read(db_t *db);

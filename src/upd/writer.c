@@ -22,6 +22,7 @@
 #include "lib/errors.h"
 #include "lib/log.h"
 #include "store/account.h"
+#include "upd/checkpoint.h"
 #include "upd/notify.h"
 #include "upd/writer.h"
 #include "upd/zoneload.h"
@@ -82,6 +83,7 @@ struct writer {
 	size_t npend, pcap;
 	bool storage_failed;      /* a COMMIT failed; the WAL must be reset first */
 	struct notifier *notifier;
+	ckpt_t *ckpt;             /* checkpoints off the COMMIT path */
 	unsigned batches;
 	uint8_t *jbuf[2];         /* journal: removed, added */
 	size_t jlen[2], jcap[2];
@@ -418,9 +420,12 @@ static int write_journal(writer_t *w)
 		                         w->jbuf[1], w->jlen[1]);
 		if (ret != 0)
 			return ret;
-		/* Retention: pruning now and then keeps it cheap. */
-		if ((w->batches & 63) == 0 &&
-		    (ret = db_journal_prune(w->db, z->id, w->conf->journal_max)) != 0)
+		/* Retention: the newest journal-max serials. Each batch takes
+		 * the next serial, so everything below next - max goes (a
+		 * serial set higher by an import just keeps fewer). Pruned
+		 * every batch, a row or so each time: no periodic stall. */
+		int64_t below = (int64_t)z->next_serial - (int64_t)w->conf->journal_max + 1;
+		if (below > 0 && (ret = db_journal_prune(w->db, z->id, below)) != 0)
 			return ret;
 	}
 	return 0;
@@ -588,6 +593,8 @@ static void run_batch(writer_t *w, wreq_t *batch)
 	}
 	(void)changed;
 	publish(w);
+	if (w->ckpt)
+		ckpt_poke(w->ckpt);
 done:
 	while (batch) {
 		wreq_t *next = batch->next;
@@ -679,6 +686,14 @@ int writer_new(db_t *db, const conf_t *conf, zoneset_t **zones, writer_t **out)
 
 int writer_start(writer_t *w)
 {
+	/* Checkpoints on a thread of their own; if that cannot start, SQLite
+	 * keeps checkpointing inside COMMIT as it does by default. */
+	char err[256];
+	if (w->conf->database != NULL &&
+	    ckpt_start(w->conf->database, &w->ckpt, err, sizeof(err)) == 0)
+		db_autocheckpoint(w->db, 0);
+	else if (w->conf->database != NULL)
+		log_err("writer: checkpoints stay inside COMMIT: %s", err);
 	int ret = pthread_create(&w->thread, NULL, writer_run, w);
 	if (ret != 0)
 		return -ret;
@@ -696,6 +711,8 @@ void writer_stop(writer_t *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	w->running = false;
+	ckpt_stop(w->ckpt);
+	w->ckpt = NULL;
 }
 
 void writer_free(writer_t *w)

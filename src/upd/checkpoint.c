@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The checkpointer thread; see checkpoint.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "lib/errors.h"
+#include "lib/log.h"
+#include "store/db.h"
+#include "upd/checkpoint.h"
+
+struct ckpt {
+	db_t *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned pokes;            /* commits since the last checkpoint */
+	bool stop;
+};
+
+/* Waits on the condition until stop or ms milliseconds (mutex held). */
+static void pause_ms(ckpt_t *c, long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	while (!c->stop && pthread_cond_timedwait(&c->cv, &c->mu, &ts) != ETIMEDOUT)
+		;
+}
+
+static void *ckpt_run(void *arg)
+{
+	ckpt_t *c = arg;
+	pthread_setname_np(pthread_self(), "ddnsd-ckpt");
+	bool failing = false;
+	pthread_mutex_lock(&c->mu);
+	while (!c->stop) {
+		while (!c->stop && c->pokes == 0)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		c->pokes = 0;
+		pthread_mutex_unlock(&c->mu);
+		int frames = 0, done = 0;
+		int ret = db_checkpoint(c->db, &frames, &done);
+		/* -EBUSY: the writer is resetting the WAL after a failed
+		 * commit. Busy or failing, try again after the pause. */
+		if (ret != 0 && ret != -EBUSY && !failing)
+			log_err("checkpoint failed: %s; retrying", db_errmsg(c->db));
+		else if (ret == 0 && failing)
+			log_info("checkpoints work again");
+		if (ret != -EBUSY)
+			failing = ret != 0;
+		pthread_mutex_lock(&c->mu);
+		if (ret != 0)
+			c->pokes++;
+		/* At most CKPT_PER_SECOND checkpoints a second: each syncs the
+		 * database file, and the commits in between gather into one. */
+		pause_ms(c, 1000 / CKPT_PER_SECOND);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+int ckpt_start(const char *path, ckpt_t **out, char *err, size_t errlen)
+{
+	ckpt_t *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	int ret = db_open(path, 0, &c->db, err, errlen);
+	if (ret != 0) {
+		free(c);
+		return ret;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if ((ret = pthread_create(&c->thread, NULL, ckpt_run, c)) != 0) {
+		db_close(c->db);
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+		free(c);
+		return -ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void ckpt_poke(ckpt_t *c)
+{
+	pthread_mutex_lock(&c->mu);
+	if (c->pokes++ == 0)
+		pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void ckpt_stop(ckpt_t *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	db_close(c->db);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The checkpointer: copies committed WAL frames into the database file on
+ * a thread and connection of its own, so that the writer's COMMIT (and
+ * with it every acknowledgement) never waits for a checkpoint's page
+ * copies and fsync. At 1,000,000 hosts a checkpoint writes about a
+ * thousand scattered pages and syncs the file: tens of milliseconds that
+ * SQLite's automatic checkpoint spends inside the COMMIT that crosses its
+ * threshold. It changes no data: only where committed pages live. The
+ * writer turns the automatic checkpoint off and pokes this thread after
+ * each COMMIT; at most CKPT_PER_SECOND checkpoints run a second, each
+ * copying what the commits since the last one added.
+ */
+#pragma once
+
+#include <stddef.h>
+
+typedef struct ckpt ckpt_t;
+
+#define CKPT_PER_SECOND 10
+
+/* Opens its own connection to path and starts the thread. 0 or an error
+ * (with a reason in err). */
+int ckpt_start(const char *path, ckpt_t **out, char *err, size_t errlen);
+
+/* After a COMMIT: frames were added to the WAL. Any thread; never blocks
+ * for long (a mutex held only to count). */
+void ckpt_poke(ckpt_t *c);
+
+/* Stops the thread and closes its connection (NULL: nothing). */
+void ckpt_stop(ckpt_t *c);
