@@ -345,8 +345,6 @@ int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen)
 	}
 	if (flags & DB_BULK)
 		exec(db, "PRAGMA cache_size = -262144");
-	else if (flags & DB_LOCK)
-		exec(db, "PRAGMA cache_size = -65536"); /* the writer's: 64 MB */
 	ret = migrate(db, err, errlen);
 	if (ret != 0)
 		goto fail;
