@@ -526,11 +526,12 @@ static int abuse_decide(ctl_call_t *c, enum desk_action action)
 static int cmd_abuse_suspend(ctl_call_t *c) { return abuse_decide(c, DESK_SUSPEND); }
 static int cmd_abuse_reject(ctl_call_t *c) { return abuse_decide(c, DESK_REJECT); }
 
-static int cmd_reporter_add(ctl_call_t *c)
+/* A reporter job for the name argument (checked as a user name when new). */
+static int reporter_job(ctl_call_t *c, bool revoke, op_reporter_t **out)
 {
 	const char *name;
 	int ret = need_str(c, "name", &name);
-	if (ret == 0)
+	if (ret == 0 && !revoke)
 		ret = user_name_ok(c, name);
 	if (ret != 0)
 		return ret;
@@ -539,31 +540,31 @@ static int cmd_reporter_add(ctl_call_t *c)
 		return -ENOMEM;
 	op_reporter_t *a = &j->a.reporter;
 	snprintf(a->name, sizeof(a->name), "%s", name);
-	a->suspend = !json_is_true(json_object_get(c->args, "no_suspend"));
+	a->revoke = revoke;
 	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+	c->job = j;
+	*out = a;
+	return 0;
+}
+
+static int cmd_reporter_add(ctl_call_t *c)
+{
+	op_reporter_t *a;
+	int ret = reporter_job(c, false, &a);
+	if (ret != 0)
+		return ret;
+	a->suspend = !json_is_true(json_object_get(c->args, "no_suspend"));
 	char text[AUTH_TOKEN_TEXT_MAX];
 	auth_token_new(text, a->hash);
-	j->extra = json_pack("{s:s}", "key", text);
+	c->job->extra = json_pack("{s:s}", "key", text);
 	sodium_memzero(text, sizeof(text));
-	c->job = j;
 	return 0;
 }
 
 static int cmd_reporter_revoke(ctl_call_t *c)
 {
-	const char *name;
-	int ret = need_str(c, "name", &name);
-	if (ret != 0)
-		return ret;
-	ctl_job_t *j = ctl_job_new(op_reporter);
-	if (j == NULL)
-		return -ENOMEM;
-	op_reporter_t *a = &j->a.reporter;
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	a->revoke = true;
-	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
-	c->job = j;
-	return 0;
+	op_reporter_t *a;
+	return reporter_job(c, true, &a);
 }
 
 static int reporter_row(const db_reporter_t *r, void *ctx)

@@ -7,11 +7,6 @@
 #include "store/abuse.h"
 #include "store/db_int.h"
 
-typedef struct {
-	void *fn;
-	void *ctx;
-} each_t;
-
 /* ---- reports ---- */
 
 #define REPORT_COLS "id, ref, created, updated, host, category, evidence, urls, contact, src, " \

@@ -102,11 +102,6 @@ int db_user_del(db_t *db, int64_t id)
 	return exec_id(db, sql, id);
 }
 
-typedef struct {
-	void *fn;
-	void *ctx;
-} each_t;
-
 static int user_row(sqlite3_stmt *st, void *ctx)
 {
 	each_t *e = ctx;

@@ -31,6 +31,13 @@ int db_step_row(sqlite3_stmt *st);
  * returned), then resets. */
 int db_step_each(sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *ctx), void *ctx);
 
+/* A row callback and its context, carried through db_step_each to the
+ * per-table row readers. */
+typedef struct {
+	void *fn;
+	void *ctx;
+} each_t;
+
 /* Steps a statement that returns no rows, then resets it. 0 or DDNS_EDB. */
 int db_step_done(sqlite3_stmt *st);
 

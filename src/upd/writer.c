@@ -84,7 +84,6 @@ struct writer {
 	bool storage_failed;      /* a COMMIT failed; the WAL must be reset first */
 	struct notifier *notifier;
 	ckpt_t *ckpt;             /* checkpoints off the COMMIT path */
-	unsigned batches;
 	uint8_t *jbuf[2];         /* journal: removed, added */
 	size_t jlen[2], jcap[2];
 };
@@ -543,7 +542,6 @@ static bool storage_ready(writer_t *w)
 static void run_batch(writer_t *w, wreq_t *batch)
 {
 	w->ctx.now = (int64_t)time(NULL);
-	w->batches++;
 	char why[256];
 	if (!storage_ready(w)) {
 		fail_batch(w, batch, "storage is failing (I/O error or disk full); retrying");
