@@ -13,7 +13,8 @@
 
 /* ---- users ---- */
 
-#define USER_COLS "id, name, email, pwhash, max_hosts, created, disabled, generation"
+#define USER_COLS "id, name, email, pwhash, max_hosts, created, disabled, generation, admin, " \
+	"verified, totp_secret IS NOT NULL"
 
 static void read_user(sqlite3_stmt *st, db_user_t *u)
 {
@@ -25,12 +26,16 @@ static void read_user(sqlite3_stmt *st, db_user_t *u)
 	u->created = sqlite3_column_int64(st, 5);
 	u->disabled = sqlite3_column_int(st, 6) != 0;
 	u->generation = sqlite3_column_int64(st, 7);
+	u->admin = sqlite3_column_int(st, 8) != 0;
+	u->verified = sqlite3_column_int(st, 9) != 0;
+	u->totp = sqlite3_column_int(st, 10) != 0;
 }
 
 int db_user_add(db_t *db, db_user_t *u)
 {
 	static const char sql[] = "INSERT INTO user(name, email, pwhash, max_hosts, created, "
-	                          "disabled, generation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	                          "disabled, generation, admin, verified) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
@@ -41,6 +46,8 @@ int db_user_add(db_t *db, db_user_t *u)
 	sqlite3_bind_int64(st, 5, u->created);
 	sqlite3_bind_int(st, 6, u->disabled);
 	sqlite3_bind_int64(st, 7, u->generation);
+	sqlite3_bind_int(st, 8, u->admin);
+	sqlite3_bind_int(st, 9, u->verified);
 	return db_step_insert(db, st, &u->id);
 }
 

@@ -26,6 +26,9 @@ typedef struct {
 	int64_t created;
 	bool disabled;
 	int64_t generation;      /* bumped on password change */
+	bool admin;              /* an operator: the dashboard's admin pages */
+	bool verified;           /* the email address is confirmed */
+	bool totp;               /* two-factor log-in is on */
 } db_user_t;
 
 /* BLOCKED: updates refused for abusive polling (records still served);

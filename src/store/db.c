@@ -18,7 +18,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -204,6 +204,44 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  error TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX outbox_due ON outbox(delivered, next_try);"
 	"CREATE INDEX host_created ON host(created);",
+	/* 5 -> 6: the web dashboard: roles, verified addresses, two-factor
+	 * log-in, browser sessions, mailed one-time links, invitations. Users
+	 * made before it (by ddnsctl) count as verified. */
+	"ALTER TABLE user ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE user ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE user ADD COLUMN totp_secret BLOB;"       /* enabled when set */
+	"ALTER TABLE user ADD COLUMN totp_pending BLOB;"      /* offered, not yet confirmed */
+	"ALTER TABLE user ADD COLUMN totp_last INTEGER NOT NULL DEFAULT 0;" /* last step used */
+	"CREATE TABLE recovery ("
+	"  user INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (user, hash)) WITHOUT ROWID;"
+	"CREATE TABLE session ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  csrf TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  src TEXT NOT NULL DEFAULT '',"
+	"  client TEXT NOT NULL DEFAULT '',"
+	"  revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX session_user ON session(user);"
+	"CREATE TABLE mailtoken ("
+	"  hash BLOB PRIMARY KEY,"
+	"  user INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"                                 /* verify | reset */
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE TABLE invite ("
+	"  hash BLOB PRIMARY KEY,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  used_by INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
 };
 
 #define STMT_CACHE 128

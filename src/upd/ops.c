@@ -141,6 +141,8 @@ int op_user_add(wctx_t *w, wreq_t *r)
 	snprintf(u.email, sizeof(u.email), "%s", a->email);
 	snprintf(u.pwhash, sizeof(u.pwhash), "%s", a->pwhash);
 	u.max_hosts = a->max_hosts;
+	u.admin = a->admin;
+	u.verified = !a->unverified;
 	u.created = wctx_now(w);
 	int ret = db_user_add(wctx_db(w), &u);
 	if (ret == DDNS_EEXIST)

@@ -23,6 +23,8 @@ typedef struct {
 	char email[DB_NAME_MAX];
 	int max_hosts;
 	char pwhash[192];
+	bool admin;                      /* an operator of the dashboard */
+	bool unverified;                 /* signed up: the address is not confirmed yet */
 	char actor[OP_ACTOR_MAX];
 } op_user_add_t;
 
