@@ -128,6 +128,7 @@ void api_finish(http_job_t *job)
 	               H2O_STRLIT("application/json"));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               H2O_STRLIT("no-store"));
+	static_security_headers(req, false);
 	if (status == 401)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
 		               H2O_STRLIT("Bearer realm=\"ddnsd\""));

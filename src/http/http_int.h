@@ -19,6 +19,7 @@
 typedef struct http_thread http_thread_t;
 typedef struct http_job http_job_t;
 typedef struct authpool authpool_t;
+typedef struct static_site static_site_t;
 
 struct http_server {
 	const conf_t *conf;
@@ -36,6 +37,7 @@ struct http_server {
 	limiter_t *reports;                 /* public abuse reports per client address */
 	int access_fd;                      /* the access log, -1 when off */
 	SSL_CTX *tls;                       /* for https-listen, or NULL */
+	static_site_t *site;                /* the dashboard's files, or NULL */
 	atomic_bool stopping;
 };
 
@@ -135,6 +137,19 @@ int update_on_duck(h2o_handler_t *self, h2o_req_t *req);
 int update_on_checkip(h2o_handler_t *self, h2o_req_t *req);
 int api_on_request(h2o_handler_t *self, h2o_req_t *req);
 int api_on_security_txt(h2o_handler_t *self, h2o_req_t *req);
+
+/* The dashboard's files (static.c): reads every file of dir into memory
+ * (main thread, before the loops start); dir "" or NULL: *out is NULL and
+ * the dashboard is off. DDNS_ECONF with a reason in err when dir cannot be
+ * read or has no index.html. */
+int static_site_load(const char *dir, static_site_t **out, char *err, size_t errlen);
+void static_site_free(static_site_t *s);
+/* GET/HEAD of a dashboard file (`/`, `/app.js`, ...), from memory. */
+int static_on_request(h2o_handler_t *self, h2o_req_t *req);
+/* Adds the headers that keep a reply out of frames and type guessing;
+ * page: a dashboard page, which also gets the full Content-Security-Policy,
+ * Referrer-Policy and X-Frame-Options. */
+void static_security_headers(h2o_req_t *req, bool page);
 
 /* Sends the reply of a finished API job (loop thread). */
 void api_finish(http_job_t *job);

@@ -422,6 +422,10 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	route(s, host, "/checkip", update_on_checkip);
 	route(s, host, "/api/v1", api_on_request);
 	route(s, host, "/.well-known/security.txt", api_on_security_txt);
+	/* Last: the routes above keep their paths, the dashboard has the rest. */
+	if ((ret = static_site_load(conf->web_root, &s->site, err, errlen)) != 0)
+		goto fail;
+	route(s, host, "/", static_on_request);
 	*out = s;
 	return 0;
 fail:
@@ -475,6 +479,7 @@ void http_server_free(http_server_t *s)
 		close(s->access_fd);
 	if (s->tls)
 		SSL_CTX_free(s->tls);
+	static_site_free(s->site);
 	free(s->threads);
 	free(s);
 }

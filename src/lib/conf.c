@@ -38,6 +38,10 @@ typedef struct {
 	size_t off;                /* where it goes in conf_t or conf_zone_t */
 } key_t_;
 
+#ifndef DDNSD_WEBDIR
+#define DDNSD_WEBDIR ""
+#endif
+
 #define SRV(f) offsetof(conf_t, f)
 #define ZN(f)  offsetof(conf_zone_t, f)
 
@@ -81,6 +85,8 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "smtp-relay",       T_STR,   0, 255, "", SRV(smtp_relay) },
 	{ S_SERVER, "mail-from",        T_STR,   0, 255, "", SRV(mail_from) },
 	{ S_SERVER, "notification-webhook", T_STR, 0, 1024, "", SRV(notification_webhook) },
+	/* the dashboard: the source tree's web/ unless told otherwise */
+	{ S_SERVER, "web-root",         T_STR,   0, PATH_MAX, DDNSD_WEBDIR, SRV(web_root) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
 	{ S_ZONE, "glue",           T_GLUE,    0, 0, "", ZN(glue) },
@@ -743,6 +749,7 @@ void conf_free(conf_t *c)
 	free(c->smtp_relay);
 	free(c->mail_from);
 	free(c->notification_webhook);
+	free(c->web_root);
 	for (size_t j = 0; j < c->trusted_proxies.n; j++)
 		free(c->trusted_proxies.v[j].key);
 	free(c->trusted_proxies.v);

@@ -111,6 +111,7 @@ typedef struct {
 	char *smtp_relay;            /* smtp://host:port for email; "" none */
 	char *mail_from;             /* envelope and From: address */
 	char *notification_webhook;  /* URL that gets every notification as JSON */
+	char *web_root;              /* the dashboard's files; "" off */
 	conf_zone_t *zones;
 	size_t zone_count;
 } conf_t;
