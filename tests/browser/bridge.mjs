@@ -59,6 +59,7 @@ const commands = {
 		const resp = await r.page.goto(m.url, { waitUntil: 'load' });
 		return resp ? { status: resp.status(), headers: await resp.allHeaders() } : null;
 	},
+	async reload(m, r) { await r.page.reload({ waitUntil: 'load' }); return true; },
 	async fill(m, r) { await r.page.locator(m.selector).fill(m.value); return true; },
 	async click(m, r) { await r.page.locator(m.selector).click(); return true; },
 	async press(m, r) { await r.page.locator(m.selector).press(m.key); return true; },
@@ -82,8 +83,9 @@ const commands = {
 		const deadline = Date.now() + (m.timeout_ms || 10000);
 		let last = '';
 		for (;;) {
-			try { last = await loc.innerText({ timeout: 1000 }); } catch { last = ''; }
-			if (last.includes(m.text)) return last;
+			let found = true;
+			try { last = await loc.innerText({ timeout: 1000 }); } catch { last = ''; found = false; }
+			if (found && last.includes(m.text)) return last;
 			if (Date.now() > deadline)
 				throw new Error(`"${m.text}" did not appear in ${m.selector} within ${m.timeout_ms || 10000} ms; it says: ${last}`);
 			await new Promise((ok) => setTimeout(ok, 100));

@@ -102,6 +102,9 @@ class Browser:
     def goto(self, url, page="main"):
         return self.call("goto", page, url=url)
 
+    def reload(self, page="main"):
+        return self.call("reload", page)
+
     def fill(self, selector, value, page="main"):
         return self.call("fill", page, selector=selector, value=value)
 
