@@ -752,7 +752,7 @@ function historyChart(hist) {
 	});
 	svg.append(s('text', { x: 0, y: H + 16, class: 'tick' }, `${days} days ago`));
 	svg.append(s('text', { x: W, y: H + 16, class: 'tick', 'text-anchor': 'end' }, 'today'));
-	svg.append(s('text', { x: W, y: 12, class: 'tick', 'text-anchor': 'end' }, `max ${max}/day`));
+	svg.append(s('text', { x: 0, y: 12, class: 'tick' }, `${max} a day`));
 	return svg;
 }
 
@@ -765,7 +765,7 @@ function historySection(host) {
 	}
 	sec.append(historyChart(hist));
 	sec.append(table(['Time', 'Result', 'New', 'Old', 'Client', 'From'], hist.map((e) => h('tr', null,
-		h('td', null, h('time', { datetime: new Date(e.time * 1000).toISOString() }, fmtTime(e.time))),
+		h('td', { class: 'when' }, h('time', { datetime: new Date(e.time * 1000).toISOString() }, fmtTime(e.time))),
 		h('td', null, e.result), h('td', { class: 'addr' }, e.new), h('td', { class: 'addr muted' }, e.old),
 		h('td', null, e.client), h('td', { class: 'addr' }, e.source))), { id: 'history-table' }));
 	return sec;
@@ -1019,7 +1019,7 @@ async function adminHost(name) {
 	const hist = x.history || [];
 	if (hist.length)
 		out.push(h('h2', null, 'History'), table(['Time', 'Result', 'New', 'Client', 'From'], hist.map((e) => h('tr', null,
-			h('td', null, fmtTime(e.time)), h('td', null, e.result), h('td', { class: 'addr' }, e.new),
+			h('td', { class: 'when' }, fmtTime(e.time)), h('td', null, e.result), h('td', { class: 'addr' }, e.new),
 			h('td', null, e.client), h('td', { class: 'addr' }, e.source)))));
 	return out;
 }
@@ -1070,7 +1070,7 @@ async function adminAudit() {
 			? notice(`The chain verifies: no row was changed or removed. Head ${r.head || ''}`, 'ok')
 			: notice(`The chain does NOT verify: first bad row ${r.first_bad ?? '?'}.`, 'error'),
 		table(['#', 'Time', 'Actor', 'Action', 'Target', 'Reason'], rows.map((a) => h('tr', null,
-			h('td', null, String(a.id)), h('td', null, fmtTime(a.time)), h('td', null, a.actor), h('td', null, a.action),
+			h('td', null, String(a.id)), h('td', { class: 'when' }, fmtTime(a.time)), h('td', null, a.actor), h('td', null, a.action),
 			h('td', null, a.target), h('td', null, a.reason))), { id: 'audit-table' })];
 }
 
