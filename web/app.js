@@ -1024,7 +1024,8 @@ async function adminHost(name) {
 	return out;
 }
 
-async function adminAbuse(status = 'open') {
+async function adminAbuse(status) {
+	status = status === 'all' ? 'all' : 'open';
 	const list = await api('GET', `admin/abuse?status=${enc(status)}`);
 	const sel = field('Show', { id: 'abuse-status', tag: 'select', options: [['open', 'open cases'], ['all', 'all cases']] });
 	sel.input.value = status === 'all' ? 'all' : 'open';

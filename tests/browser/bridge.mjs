@@ -91,6 +91,12 @@ const commands = {
 			await new Promise((ok) => setTimeout(ok, 100));
 		}
 	},
+	// Clicks selector and saves the download it starts to m.path.
+	async download(m, r) {
+		const [dl] = await Promise.all([r.page.waitForEvent('download'), r.page.locator(m.selector).click()]);
+		await dl.saveAs(m.path);
+		return dl.suggestedFilename();
+	},
 	async url(m, r) { return r.page.url(); },
 	async eval(m, r) { return await r.page.evaluate(m.expr); },
 	async screenshot(m, r) {

@@ -152,6 +152,11 @@ class Browser:
         return self.call("wait_text", page, timeout=timeout + 5, selector=selector,
                          text=text, timeout_ms=int(timeout * 1000))
 
+    def download(self, selector, path, page="main"):
+        """Clicks selector, saves what it downloads at path; returns the
+        file name the page suggested."""
+        return self.call("download", page, selector=selector, path=str(path))
+
     def url(self, page="main"):
         return self.call("url", page)
 

@@ -16,16 +16,18 @@ Screenshots of each page go to build/screenshots/ (DDNSD_SCREENSHOTS).
 import base64
 import hashlib
 import hmac
+import json
 import re
 import struct
 import subprocess
 import time
 
+import dns.rcode
 import pytest
 
 from browser import Browser, SCREENSHOTS
-from ddnstest import (DDNSD, Ddnsd, ddnsctl, free_port, http_request, http_settings,
-                      require, wait_http)
+from ddnstest import (DDNSD, Ddnsd, addrs, ddnsctl, free_port, http_request, http_settings,
+                      query, rdata_texts, require, wait_http)
 from test_outbox import SmtpListener
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -455,3 +457,150 @@ def test_phone_width(site, web):
         if seen[-1] == "new-label":
             break
     assert "new-label" in seen, seen
+
+
+def test_host_records_offline_and_delete(site, web):
+    b = web
+    name = unique("edit")
+    add_user(site, name, "edit test password")
+    fqdn = f"{name}h.{ZONE}"
+    ddnsctl(site.d, "host", "add", fqdn, "--owner", name, "--ipv4", "198.51.100.9")
+    log_in(b, site, name, "edit test password")
+    b.goto(f"{site.url}/#/host/{fqdn}")
+    b.wait_for("#records-form")
+    b.fill("#host-ipv6", "2001:db8::9")
+    b.fill("#host-txt", "hello world")
+    b.fill("#host-mx", "mx.example.net")
+    b.fill("#host-mxpref", "20")
+    b.check("#host-wildcard")
+    b.fill("#host-ttl", "300")
+    b.click("#records-submit")
+    b.wait_text("main", "Saved")
+    # What the page said is what DNS serves.
+    assert addrs(site.d.port, fqdn, "AAAA") == {"2001:db8::9"}
+    assert addrs(site.d.port, f"x.{fqdn}", "A") == {"198.51.100.9"}
+    assert rdata_texts(query(site.d.port, fqdn, "MX"), "MX") == {"20 mx.example.net."}
+    assert b.value("#host-ttl") == "300" and b.value("#host-txt") == "hello world"
+    # A TTL outside the domain's limits is not sent.
+    b.fill("#host-ttl", "1")
+    b.click("#records-submit")
+    assert b.eval("document.getElementById('host-ttl').validity.valid") is False
+    b.reload()
+    b.wait_for("#records-form")
+    assert b.value("#host-ttl") == "300"
+    # Offline and back.
+    b.click("#offline-toggle")
+    b.wait_text("h1", "offline")
+    assert addrs(site.d.port, fqdn, "A") == set()
+    shot(b, "08-host-offline")
+    b.click("#offline-toggle")
+    b.wait_text("h1", "active")
+    assert addrs(site.d.port, fqdn, "A") == {"198.51.100.9"}
+    # Deleting needs the name typed.
+    b.fill("#delete-confirm", "something else")
+    b.click("#delete-submit")
+    b.wait_text("#delete-form .error", "Type the full name")
+    assert addrs(site.d.port, fqdn, "A") == {"198.51.100.9"}
+    b.fill("#delete-confirm", fqdn)
+    b.click("#delete-submit")
+    b.wait_text("main", f"{fqdn} is deleted")
+    assert "#/hosts" in b.url()
+    assert query(site.d.port, fqdn, "A").rcode() == dns.rcode.NXDOMAIN
+
+
+def test_account_reset_sessions_tokens_export_delete(site, web, tmp_path):
+    b = web
+    name = unique("acct")
+    email = f"{name}@mail.example"
+    add_user(site, name, "first password 123")
+    ddnsctl(site.d, "host", "add", f"{name}h.{ZONE}", "--owner", name)
+
+    # Forgotten password: the mailed link sets a new one.
+    b.goto(f"{site.url}/#/forgot")
+    b.fill("#forgot-email", email)
+    b.click("#forgot-form button")
+    b.wait_text("main", "on its way")
+    text = site.mail_to(email, "/#/reset/")
+    link = re.search(r"(https?://\S+/#/reset/[A-Za-z0-9_\-]+)", text).group(1)
+    b.goto(link)
+    b.fill("#reset-password", "second password 456")
+    shot(b, "09-reset-password")
+    b.click("#reset-form button")
+    b.wait_text("main", "Log in with the new password")
+    log_in(b, site, name, "second password 456")
+
+    # A second browser logs in too; the first sees both and ends the other.
+    b.new_page("other")
+    log_in(b, site, name, "second password 456", page="other")
+    b.goto(f"{site.url}/#/account")
+    rows = b.wait_text("#sessions-table", "this browser")
+    assert rows.count("Revoke") == 1, rows
+    b.click("#sessions-table button")
+    b.wait_text("main", "session is ended")
+    b.reload(page="other")
+    b.wait_text("main", "Log in", page="other")
+    assert "Log out" not in b.text("#nav", page="other")
+
+    # An API token, shown once, works with curl.
+    b.fill("#apitoken-label", "script")
+    b.click("#apitoken-form button")
+    token = b.wait_text("#main .secret pre", "").strip()
+    r = subprocess.run(["curl", "-sS", "-H", f"Authorization: Bearer {token}",
+                        f"{site.url}/api/v1/hosts"], capture_output=True, text=True, timeout=20)
+    assert f"{name}h.{ZONE}" in r.stdout, r
+
+    # Change the password.
+    b.fill("#pw-old", "second password 456")
+    b.fill("#pw-new", "third password 789")
+    b.click("#password-form button")
+    b.wait_text("main", "password is changed")
+    shot(b, "19-account")
+
+    # Download everything.
+    path = tmp_path / "export.json"
+    fname = b.download("#export", path)
+    data = json.loads(path.read_text())
+    assert fname.endswith(".json") and name in json.dumps(data["account"]), data
+    assert any(h["name"] == f"{name}h.{ZONE}" for h in data["hosts"]), data
+
+    # Delete the account: it is gone, its host too.
+    b.fill("#delete-account-password", "third password 789")
+    b.click("#delete-account-form button")
+    b.wait_text("main", "are deleted")
+    b.fill("#login-name", name)
+    b.fill("#login-password", "third password 789")
+    b.click("#login-submit")
+    b.wait_text("#login-form .error", "wrong")
+    assert query(site.d.port, f"{name}h.{ZONE}", "A").rcode() == dns.rcode.NXDOMAIN
+
+
+def test_operator_works_the_abuse_queue(site, web):
+    b = web
+    owner = unique("abowner")
+    add_user(site, owner, "owner password 123")
+    fqdn = f"{owner}h.{ZONE}"
+    ddnsctl(site.d, "host", "add", fqdn, "--owner", owner, "--ipv4", "198.51.100.77")
+    r = http_request(site.port, "/api/v1/abuse-reports", method="POST", body=json.dumps({
+        "hostname": fqdn, "category": "phishing",
+        "evidence": "<b>login page</b> copying a bank", "urls": [f"http://{fqdn}/bank"],
+        "contact": "reporter@mail.example"}))
+    assert r.status == 201, r
+    case = json.loads(r.body)["id"]
+    op = unique("abop")
+    add_user(site, op, "operator password 2", "--admin")
+    log_in(b, site, op, "operator password 2")
+    b.goto(f"{site.url}/#/admin/users/{owner}")
+    assert owner in b.wait_text("#users-table", owner)
+    shot(b, "20-admin-users")
+    b.goto(f"{site.url}/#/admin/abuse")
+    b.wait_text(f"tr[data-case='{case}']", fqdn)
+    shot(b, "21-admin-abuse")
+    b.click(f"tr[data-case='{case}'] a")
+    ev = b.wait_text("#case-evidence", "login page")
+    assert ev == "<b>login page</b> copying a bank"      # as text
+    b.fill("#case-reason", "the page is the bank's own")
+    b.click("#case-reject")
+    b.wait_text("main", "is rejected")
+    assert "rejected" in b.text("#case-status")
+    shot(b, "22-admin-case")
+    assert addrs(site.d.port, fqdn, "A") == {"198.51.100.77"}
