@@ -1050,6 +1050,10 @@ async function adminCase(id) {
 			c.appeal ? [h('dt', null, 'Owner\'s appeal'), h('dd', { class: 'evidence' }, c.appeal)] : null),
 		h('h2', null, 'Evidence'), h('pre', { class: 'evidence', id: 'case-evidence' }, c.evidence || '(none)')];
 	if (c.urls && c.urls.length) out.push(h('ul', null, c.urls.map((u) => h('li', null, h('code', null, u)))));
+	if (!['open', 'suspended', 'appealed'].includes(c.status)) {
+		out.push(notice(`This case is closed (${c.status}).`, 'info'));
+		return out;
+	}
 	const reason = field('Reason', { id: 'case-reason', tag: 'textarea', rows: 2, maxlength: 500 }, 'Required to reject; the reporter and the owner see it.');
 	let verb = 'suspend';
 	out.push(h('h2', null, 'Decide'), form({ id: 'case-form' }, async () => {
