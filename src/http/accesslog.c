@@ -5,7 +5,8 @@
  * from several threads never interleave. Secrets never reach it: the
  * Authorization header is not logged (only the user name it carries), and
  * token and password parameters, and the token in DuckDNS's path form, are
- * replaced by "***". Any HTTP thread.
+ * replaced by "***". An update answered from memory (memo.h) has
+ * "memo": true. Any HTTP thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,8 @@ void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
 {
 	http_thread_t *t = http_thread_of(req);
 	int fd = t->srv->access_fd;
+	bool memo = t->memo_reply;
+	t->memo_reply = false;
 	if (fd < 0)
 		return;
 	char client[64], when[40];
@@ -118,6 +121,8 @@ void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
 	                      "agent", hdr(req, H2O_TOKEN_USER_AGENT), "ms", ms);
 	if (o == NULL)
 		return;
+	if (memo)
+		json_object_set_new(o, "memo", json_true());
 	char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(o);
 	if (line == NULL)

@@ -11,6 +11,7 @@
 #include "auth/cache.h"
 #include "abuse/desk.h"
 #include "http/limit.h"
+#include "http/memo.h"
 #include "http/http.h"
 #include "store/db.h"
 #include "upd/httpop.h"
@@ -35,6 +36,7 @@ struct http_server {
 	limiter_t *nochg;                   /* identical updates per host */
 	limiter_t *strikes;                 /* throttled identical updates per host */
 	limiter_t *reports;                 /* public abuse reports per client address */
+	memo_t *memo;                       /* repeated updates answered here */
 	int access_fd;                      /* the access log, -1 when off */
 	SSL_CTX *tls;                       /* for https-listen, or NULL */
 	static_site_t *site;                /* the dashboard's files, or NULL */
@@ -55,6 +57,8 @@ struct http_thread {
 	size_t nplain;                      /* how many are plain HTTP */
 	h2o_socket_t **listeners;
 	bool stop;
+	bool memo_reply;                    /* the reply being sent came from the memo
+	                                       (memo.h); the access log notes it */
 	/* Open connections per client address (IPv6: per /64), this thread's
 	 * share of http-conns-per-ip. Open addressing; a slot whose count is
 	 * 0 is free for another address. */
@@ -81,6 +85,7 @@ struct http_job {
 	enum job_stage stage;
 	enum dialect dialect;
 	bool verbose;
+	bool from_memo;                     /* answered without the writer */
 	/* authentication */
 	char user[256];                     /* the name given */
 	char secret[1100];                  /* the password or token given */

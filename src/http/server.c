@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #include "http/http_int.h"
 #include "lib/errors.h"
@@ -225,6 +226,7 @@ static void *thread_run(void *arg)
 {
 	http_thread_t *t = arg;
 	pthread_setname_np(pthread_self(), "ddnsd-http");
+	rcu_register_thread(); /* memo_answer reads the zones */
 	h2o_context_init(&t->ctx, h2o_evloop_create(), &t->srv->h2o);
 	h2o_multithread_register_receiver(t->ctx.queue, &t->done, on_done);
 	t->accept.ctx = &t->ctx;
@@ -254,6 +256,7 @@ static void *thread_run(void *arg)
 	for (int i = 0; i < 10; i++)
 		h2o_evloop_run(t->ctx.loop, 10);
 	/* Connections still open keep pointers into the table: it stays. */
+	rcu_unregister_thread();
 	return NULL;
 }
 
@@ -406,6 +409,15 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	    (ret = authcache_gate_init(&s->gate, conf->auth_threads)) != 0 ||
 	    (ret = authpool_new(conf, s->cache, &s->gate, &s->auth, err, errlen)) != 0)
 		goto fail;
+	/* Sized for the hosts there are now (the writer has not started). */
+	zoneset_t **zones = writer_zones(writer);
+	size_t hosts = 0;
+	for (size_t i = 0; i < (*zones)->count; i++)
+		hosts += zone_size((*zones)->zones[i]);
+	if ((s->memo = memo_new(hosts, zones)) == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 
 	h2o_config_init(&s->h2o);
 	s->h2o.max_request_entity_size = HTTP_MAX_BODY;
@@ -475,6 +487,7 @@ void http_server_free(http_server_t *s)
 	limiter_free(s->nochg);
 	limiter_free(s->strikes);
 	limiter_free(s->reports);
+	memo_free(s->memo);
 	if (s->access_fd >= 0)
 		close(s->access_fd);
 	if (s->tls)

@@ -194,6 +194,7 @@ static void reply_and_free(http_job_t *job, int status, const char *reason, cons
 	h2o_req_t *req = job->req;
 	char user[sizeof(job->user)];
 	snprintf(user, sizeof(user), "%s", job->user);
+	job->thread->memo_reply = job->from_memo;
 	job_free(job);
 	if (status == 503)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("300"));
@@ -260,6 +261,19 @@ static void charge_failure(http_job_t *job, bool account)
 		limiter_charge(s->fail_user, job->user, strlen(job->user), now);
 }
 
+/* An authenticated request (or one by token, which the memo or the writer
+ * checks): answered here when it repeats what was accepted before and
+ * nothing changed since (memo.h), else handed to the writer. */
+static void submit_or_answer(http_job_t *job)
+{
+	if (memo_answer(job->thread->srv->memo, &job->hup)) {
+		job->from_memo = true;
+		update_finish(job);
+		return;
+	}
+	submit(job);
+}
+
 /* Authenticates job and sends it on: to the writer (token, or a cached
  * password), or to the auth threads. */
 static void authenticate(http_job_t *job)
@@ -271,14 +285,14 @@ static void authenticate(http_job_t *job)
 			throttle(job);
 			return;
 		}
-		submit(job);
+		submit_or_answer(job);
 		return;
 	}
 	char principal[300];
 	snprintf(principal, sizeof(principal), "u:%s", job->user);
 	if (authcache_check(s->cache, principal, job->secret, job->secret_len, 0, mono())) {
 		snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
-		submit(job);
+		submit_or_answer(job);
 		return;
 	}
 	/* Buckets before any hashing: a refused guess costs microseconds. A
@@ -319,7 +333,7 @@ void update_authenticated(http_job_t *job)
 	limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
 	limiter_refund(s->fail_user, job->user, strlen(job->user), now);
 	snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
-	submit(job);
+	submit_or_answer(job);
 }
 
 static void block_done(wreq_t *r)
@@ -402,6 +416,8 @@ void update_finish(http_job_t *job)
 	hup_t *h = &job->hup;
 	char body[HUP_MAX_HOSTS * 96 + 128], addrs[INET6_ADDRSTRLEN * 2 + 2];
 	size_t n = 0;
+	if (!job->from_memo)
+		memo_learn(job->thread->srv->memo, h);
 	for (size_t i = 0; i < h->nhosts; i++) {
 		if (h->hosts[i].code == HUP_BADAUTH) {
 			charge_failure(job, false);

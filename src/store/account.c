@@ -9,6 +9,7 @@
 
 #include "lib/errors.h"
 #include "store/account.h"
+#include "store/epoch.h"
 #include "store/db_int.h"
 
 /* ---- users ---- */
@@ -100,6 +101,25 @@ static int exec_id(db_t *db, const char *sql, int64_t id)
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_int64(st, 1, id);
+	return db_step_done(st);
+}
+
+/* Runs sql, a change of the row id that returns the name of the host it
+ * concerns, and bumps that host's change counter (epoch.h). */
+static int exec_bump(db_t *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	int ret = db_step_row(st);
+	if (ret == DDNS_ENOENT)
+		return 0;
+	if (ret != 0)
+		return ret;
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	if (name != NULL)
+		host_epoch_bump(name);
 	return db_step_done(st);
 }
 
@@ -231,6 +251,7 @@ int db_host_put(db_t *db, const db_host_t *h)
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
+	host_epoch_bump(h->name);
 	sqlite3_bind_int64(st, 1, h->id);
 	bind_host(st, h);
 	int ret = db_step_done(st);
@@ -266,8 +287,8 @@ int db_host_get_id(db_t *db, int64_t id, db_host_t *out)
 
 int db_host_del(db_t *db, int64_t id)
 {
-	static const char sql[] = "DELETE FROM host WHERE id = ?1";
-	return exec_id(db, sql, id);
+	static const char sql[] = "DELETE FROM host WHERE id = ?1 RETURNING name";
+	return exec_bump(db, sql, id);
 }
 
 static int host_row(sqlite3_stmt *st, void *ctx)
@@ -385,8 +406,9 @@ int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out)
 
 int db_token_revoke(db_t *db, int64_t id)
 {
-	static const char sql[] = "UPDATE token SET revoked = 1 WHERE id = ?1";
-	return exec_id(db, sql, id);
+	static const char sql[] = "UPDATE token SET revoked = 1 WHERE id = ?1 "
+	                          "RETURNING (SELECT name FROM host WHERE host.id = token.host)";
+	return exec_bump(db, sql, id);
 }
 
 static int token_row(sqlite3_stmt *st, void *ctx)

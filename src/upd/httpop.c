@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
+#include "store/epoch.h"
 #include "upd/httpop.h"
 #include "upd/ops.h"
 
@@ -90,6 +91,7 @@ int op_http_update(wctx_t *w, wreq_t *r)
 		case 0:
 			h->code = u.nochg ? HUP_NOCHG : HUP_GOOD;
 			r->changed |= !u.nochg;
+			h->epoch = host_epoch(h->name);
 			break;
 		case DDNS_ENOENT:
 			h->code = HUP_NOHOST;

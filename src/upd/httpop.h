@@ -33,6 +33,8 @@ typedef struct {
 	char name[DB_NAME_MAX];
 	int code;                        /* enum hup_code */
 	char why[128];                   /* for the history and the log */
+	uint32_t epoch;                  /* good/nochg: the host's change counter
+	                                    after this request (store/epoch.h) */
 } hup_host_t;
 
 typedef struct {

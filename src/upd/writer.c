@@ -737,6 +737,11 @@ void writer_set_notifier(writer_t *w, struct notifier *n)
 	w->notifier = n;
 }
 
+zoneset_t **writer_zones(writer_t *w)
+{
+	return w->zones;
+}
+
 void writer_submit(writer_t *w, wreq_t *r)
 {
 	r->next = NULL;

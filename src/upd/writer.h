@@ -70,6 +70,10 @@ int writer_reconfigure(writer_t *w, const conf_t *conf, char *err, size_t errlen
 struct notifier;
 void writer_set_notifier(writer_t *w, struct notifier *n);
 
+/* The published zone set (read it under rcu_read_lock with
+ * rcu_dereference; only the writer replaces it). */
+zoneset_t **writer_zones(writer_t *w);
+
 /* Queues r. Thread-safe; never blocks on the database. */
 void writer_submit(writer_t *w, wreq_t *r);
 
