@@ -131,6 +131,17 @@ def add_user(site, name, password, *extra):
             input=password + "\n")
 
 
+def owner_with_host(site, prefix, *host_args):
+    """A new user (made by ddnsctl, so already confirmed) with one host;
+    returns (name, password, fqdn)."""
+    name = unique(prefix)
+    password = f"{prefix} test password"
+    add_user(site, name, password)
+    fqdn = f"{name}h.{ZONE}"
+    ddnsctl(site.d, "host", "add", fqdn, "--owner", name, *host_args)
+    return name, password, fqdn
+
+
 def log_in(b, site, name, password, code=None, page="main"):
     b.goto(f"{site.url}/#/login", page=page)
     b.fill("#login-name", name, page=page)
@@ -390,11 +401,8 @@ def test_change_without_csrf_token_is_refused(site, web):
 
 def test_stored_script_in_txt_is_shown_as_text(site, web):
     b = web
-    name = unique("xss")
-    add_user(site, name, "xss test password")
-    fqdn = f"{name}h.{ZONE}"
-    ddnsctl(site.d, "host", "add", fqdn, "--owner", name)
-    log_in(b, site, name, "xss test password")
+    name, password, fqdn = owner_with_host(site, "xss")
+    log_in(b, site, name, password)
     evil = ["<script>alert('txt')</script>", "<img src=x onerror=alert(2)>"]
     b.goto(f"{site.url}/#/host/{fqdn}")
     b.fill("#host-txt", "\n".join(evil))
@@ -432,13 +440,10 @@ def test_five_wrong_passwords_slow_the_log_in(site, web):
 
 def test_phone_width(site, web):
     b = web
-    name = unique("phone")
-    add_user(site, name, "phone test password")
-    fqdn = f"{name}h.{ZONE}"
-    ddnsctl(site.d, "host", "add", fqdn, "--owner", name, "--ipv4", "198.51.100.7",
-            "--ipv6", "2001:db8:1234:5678:9abc:def0:1234:5678")
+    name, password, fqdn = owner_with_host(site, "phone", "--ipv4", "198.51.100.7",
+                                           "--ipv6", "2001:db8:1234:5678:9abc:def0:1234:5678")
     b.new_page("phone", width=375, height=740)
-    log_in(b, site, name, "phone test password", page="phone")
+    log_in(b, site, name, password, page="phone")
     for path, shot_name in [("#/hosts", "phone-hosts"), (f"#/host/{fqdn}", "phone-host"),
                             ("#/account", "phone-account")]:
         b.goto(f"{site.url}/{path}", page="phone")
@@ -461,11 +466,8 @@ def test_phone_width(site, web):
 
 def test_host_records_offline_and_delete(site, web):
     b = web
-    name = unique("edit")
-    add_user(site, name, "edit test password")
-    fqdn = f"{name}h.{ZONE}"
-    ddnsctl(site.d, "host", "add", fqdn, "--owner", name, "--ipv4", "198.51.100.9")
-    log_in(b, site, name, "edit test password")
+    name, password, fqdn = owner_with_host(site, "edit", "--ipv4", "198.51.100.9")
+    log_in(b, site, name, password)
     b.goto(f"{site.url}/#/host/{fqdn}")
     b.wait_for("#records-form")
     b.fill("#host-ipv6", "2001:db8::9")
@@ -510,10 +512,8 @@ def test_host_records_offline_and_delete(site, web):
 
 def test_account_reset_sessions_tokens_export_delete(site, web, tmp_path):
     b = web
-    name = unique("acct")
+    name, _, fqdn = owner_with_host(site, "acct")
     email = f"{name}@mail.example"
-    add_user(site, name, "first password 123")
-    ddnsctl(site.d, "host", "add", f"{name}h.{ZONE}", "--owner", name)
 
     # Forgotten password: the mailed link sets a new one.
     b.goto(f"{site.url}/#/forgot")
@@ -547,7 +547,7 @@ def test_account_reset_sessions_tokens_export_delete(site, web, tmp_path):
     token = b.wait_text("#main .secret pre", "").strip()
     r = subprocess.run(["curl", "-sS", "-H", f"Authorization: Bearer {token}",
                         f"{site.url}/api/v1/hosts"], capture_output=True, text=True, timeout=20)
-    assert f"{name}h.{ZONE}" in r.stdout, r
+    assert fqdn in r.stdout, r
 
     # Change the password.
     b.fill("#pw-old", "second password 456")
@@ -561,7 +561,7 @@ def test_account_reset_sessions_tokens_export_delete(site, web, tmp_path):
     fname = b.download("#export", path)
     data = json.loads(path.read_text())
     assert fname.endswith(".json") and name in json.dumps(data["account"]), data
-    assert any(h["name"] == f"{name}h.{ZONE}" for h in data["hosts"]), data
+    assert any(h["name"] == fqdn for h in data["hosts"]), data
 
     # Delete the account: it is gone, its host too.
     b.fill("#delete-account-password", "third password 789")
@@ -571,15 +571,12 @@ def test_account_reset_sessions_tokens_export_delete(site, web, tmp_path):
     b.fill("#login-password", "third password 789")
     b.click("#login-submit")
     b.wait_text("#login-form .error", "wrong")
-    assert query(site.d.port, f"{name}h.{ZONE}", "A").rcode() == dns.rcode.NXDOMAIN
+    assert query(site.d.port, fqdn, "A").rcode() == dns.rcode.NXDOMAIN
 
 
 def test_operator_works_the_abuse_queue(site, web):
     b = web
-    owner = unique("abowner")
-    add_user(site, owner, "owner password 123")
-    fqdn = f"{owner}h.{ZONE}"
-    ddnsctl(site.d, "host", "add", fqdn, "--owner", owner, "--ipv4", "198.51.100.77")
+    owner, _, fqdn = owner_with_host(site, "abowner", "--ipv4", "198.51.100.77")
     r = http_request(site.port, "/api/v1/abuse-reports", method="POST", body=json.dumps({
         "hostname": fqdn, "category": "phishing",
         "evidence": "<b>login page</b> copying a bank", "urls": [f"http://{fqdn}/bank"],
