@@ -49,13 +49,13 @@ def totp(secret_b32, step=None, digits=6, period=30):
 class Site:
     """One ddnsd with the dashboard, HTTP on a free port, and an SMTP sink."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, signup="open"):
         self.smtp = SmtpListener()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         srv = http_settings(self.port)
         srv.update({
-            "signup": "open",
+            "signup": signup,
             "public-url": self.url,
             "smtp-relay": f"smtp://127.0.0.1:{self.smtp.port}",
             "mail-from": "ddnsd@dyn.example",
@@ -601,3 +601,37 @@ def test_operator_works_the_abuse_queue(site, web):
     assert "rejected" in b.text("#case-status")
     shot(b, "22-admin-case")
     assert addrs(site.d.port, fqdn, "A") == {"198.51.100.77"}
+
+
+def test_sign_up_by_invitation_or_closed(tmp_path, browser):
+    b = browser
+    invite_site = Site(tmp_path / "invite", signup="invite")
+    try:
+        b.new_page("inv")
+        b.goto(f"{invite_site.url}/#/signup", page="inv")
+        b.wait_for("#signup-invite", page="inv")
+        shot(b, "02-signup-invite", page="inv")
+        fill = lambda code: [b.fill("#signup-name", "invited1", page="inv"),
+                             b.fill("#signup-email", "invited1@mail.example", page="inv"),
+                             b.fill("#signup-password", "invited password 1", page="inv"),
+                             b.fill("#signup-invite", code, page="inv"),
+                             b.click("#signup-submit", page="inv")]
+        fill("not-an-invitation")
+        b.wait_text("#signup-form .error", "invit", page="inv")
+        out = ddnsctl(invite_site.d, "invite", "add").stdout
+        code = re.search(r"^invitation: (\S+)$", out, re.M).group(1)
+        fill(code)
+        b.wait_text("main", "we sent a link to invited1@mail.example", page="inv")
+        invite_site.mail_to("invited1@mail.example", "/#/verify/")
+        # A link that is not (or no longer) valid says so.
+        b.goto(f"{invite_site.url}/#/verify/not-a-token", page="inv")
+        b.wait_text("main", "expired", page="inv")
+    finally:
+        invite_site.close()
+    closed = Site(tmp_path / "closed", signup="closed")
+    try:
+        b.goto(f"{closed.url}/#/signup", page="inv")
+        b.wait_text("main", "Sign-up is closed", page="inv")
+        assert b.count("#signup-form", page="inv") == 0
+    finally:
+        closed.close()
