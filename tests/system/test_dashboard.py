@@ -635,3 +635,44 @@ def test_sign_up_by_invitation_or_closed(tmp_path, browser):
         assert b.count("#signup-form", page="inv") == 0
     finally:
         closed.close()
+
+
+def test_recovery_code_logs_in_once_and_two_factor_turns_off(site, web):
+    b = web
+    name, password, _ = owner_with_host(site, "rec")
+    log_in(b, site, name, password)
+    b.goto(f"{site.url}/#/account")
+    b.click("#totp-start")
+    secret = b.wait_text("#totp-secret", "").replace(" ", "")
+    b.fill("#totp-code", "000000" if totp(secret) != "000000" else "111111")
+    b.click("#totp-confirm")
+    b.wait_text("#totp-confirm-form .error", "code")       # a wrong code: still off
+    b.fill("#totp-code", totp(secret))
+    b.click("#totp-confirm")
+    codes = b.wait_text("#recovery pre", "").split()
+    b.click("#recovery-done")
+    b.click("#logout")
+    b.wait_text("main", "logged out")
+    # A recovery code stands in for the app, once.
+    log_in(b, site, name, password, code=codes[0])
+    b.click("#logout")
+    b.wait_text("main", "logged out")
+    b.fill("#login-name", name)
+    b.fill("#login-password", password)
+    b.click("#login-submit")
+    b.fill("#login-code", codes[0])
+    b.click("#login-submit")
+    b.wait_text("#login-form .error", "code")
+    assert "Log out" not in b.text("#nav")
+    b.fill("#login-code", codes[1])
+    b.click("#login-submit")
+    b.wait_text("#nav", "Log out")
+    # Off again, with the password and a code.
+    b.goto(f"{site.url}/#/account")
+    b.fill("#totp-off-password", password)
+    b.fill("#totp-off-code", codes[2])
+    b.click("#totp-off-form button")
+    b.wait_text("#totp-state", "off")
+    b.click("#logout")
+    b.wait_text("main", "logged out")
+    log_in(b, site, name, password)
