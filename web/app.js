@@ -205,9 +205,11 @@ async function api(method, path, body) {
 		const retry = r.headers.get('Retry-After');
 		if ((r.status === 429 || r.status === 503) && retry) msg += ` Try again in ${retry} seconds.`;
 		if (r.status === 401 && state.user && !path.startsWith('session')) {
-			// The session ended (expired, revoked, password changed).
+			// The session ended (expired, revoked, password changed):
+			// drop the page being built, show the log-in with why.
 			state.user = null;
 			state.csrf = '';
+			renderSeq++;
 			flash('Your session has ended. Please log in again.', 'error');
 			go('#/login');
 		}
