@@ -537,8 +537,9 @@ def test_account_reset_sessions_tokens_export_delete(site, web, tmp_path):
     assert rows.count("Revoke") == 1, rows
     b.click("#sessions-table button")
     b.wait_text("main", "session is ended")
-    b.reload(page="other")
-    b.wait_text("main", "Log in", page="other")
+    b.click("#nav a[href='#/account']", page="other")
+    b.wait_text("main", "session has ended", page="other")
+    b.wait_for("#login-form", page="other")
     assert "Log out" not in b.text("#nav", page="other")
 
     # An API token, shown once, works with curl.
