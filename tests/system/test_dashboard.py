@@ -232,8 +232,9 @@ def test_new_user_to_suspended_host(site, web):
     email = f"{name}@mail.example"
     password = "a long password for the web"
 
-    # Sign up.
-    b.goto(f"{site.url}/#/signup")
+    # Sign up. The page the browser got carries the policy.
+    resp = b.goto(f"{site.url}/#/signup")
+    assert resp["headers"]["content-security-policy"] == CSP, resp
     b.wait_for("#signup-form")
     shot(b, "02-signup")
     b.fill("#signup-name", name)
