@@ -148,7 +148,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: %s\n", err);
 		return 1;
 	}
-	if (check && use_blocklist(NULL, d.conf, err, sizeof(err)) != 0) {
+	if (check && (use_blocklist(NULL, d.conf, err, sizeof(err)) != 0 ||
+	              http_check_web_root(d.conf, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "ddnsd: %s\n", err);
 		conf_free(d.conf);
 		return 1;

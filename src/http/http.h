@@ -23,6 +23,9 @@ typedef struct http_server http_server_t;
 int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, char *err,
                     size_t errlen);
 int http_server_start(http_server_t *s);
+/* Reads the dashboard's files (web-root) as start-up would, for
+ * `ddnsd --check`; 0, or DDNS_ECONF with the reason in err. */
+int http_check_web_root(const conf_t *conf, char *err, size_t errlen);
 /* Stops accepting, lets the loops finish, joins every thread. */
 void http_server_stop(http_server_t *s);
 void http_server_free(http_server_t *s);

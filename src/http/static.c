@@ -224,6 +224,16 @@ fail:
 	return ret;
 }
 
+int http_check_web_root(const conf_t *conf, char *err, size_t errlen)
+{
+	static_site_t *s = NULL;
+	if (conf->http_listen.n == 0 && conf->https_listen.n == 0)
+		return 0; /* no HTTP, no dashboard */
+	int ret = static_site_load(conf->web_root, &s, err, errlen);
+	static_site_free(s);
+	return ret;
+}
+
 void static_site_free(static_site_t *s)
 {
 	if (s == NULL)

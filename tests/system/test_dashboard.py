@@ -222,6 +222,10 @@ def test_unreadable_web_root_stops_start_up(make_ddnsd, tmp_path):
                        timeout=20)
     assert r.returncode != 0
     assert "web-root" in r.stderr and "missing" in r.stderr, r.stderr
+    # --check says the same before any start.
+    r = subprocess.run([require(DDNSD), "-c", str(d.conf), "--check"], capture_output=True,
+                       text=True, timeout=20)
+    assert r.returncode == 1 and "web-root" in r.stderr and "missing" in r.stderr, r
 
 
 # ------------------------------------------------------------ the browser
