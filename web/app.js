@@ -490,7 +490,8 @@ async function pageNewHost() {
 		'Leave empty to set it later from your router or client.');
 	const mine = await myAddress();
 	const useMine = mine && mine.includes('.')
-		? h('button', { type: 'button', class: 'link', onclick: () => { addr.input.value = mine; } }, `Use my current address (${mine})`)
+		? h('p', { class: 'below' }, h('button', { type: 'button', class: 'link', onclick: () => { addr.input.value = mine; } },
+			`Use my current address (${mine})`))
 		: null;
 	const fqdn = () => `${label.input.value.trim().toLowerCase()}.${zone.input.value}`;
 	let timer = null, asked = '';
