@@ -115,9 +115,13 @@ function notice(text, kind = 'info') {
 	return h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
 
+// A table; on a narrow screen each row becomes a card whose cells say
+// which column they are (data-label, shown by style.css).
 function table(head, rows, props = {}) {
+	for (const row of rows)
+		[...row.children].forEach((cell, i) => { if (head[i]) cell.setAttribute('data-label', head[i]); });
 	return h('div', { class: 'scroll' },
-		h('table', props,
+		h('table', { class: 'cards', ...props },
 			h('thead', null, h('tr', null, head.map((t) => h('th', { scope: 'col' }, t)))),
 			h('tbody', null, rows)));
 }
