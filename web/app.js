@@ -875,12 +875,22 @@ function totpConfirm(r) {
 	return wrap;
 }
 
+// "Firefox on Linux" from a User-Agent; the whole string when unknown.
+function uaShort(ua = '') {
+	const browser = [['Edg/', 'Edge'], ['OPR/', 'Opera'], ['Firefox/', 'Firefox'], ['Chrome/', 'Chrome'],
+		['Safari/', 'Safari'], ['curl/', 'curl']].find(([k]) => ua.includes(k));
+	const os = [['Android', 'Android'], ['iPhone', 'iPhone'], ['iPad', 'iPad'], ['Windows', 'Windows'],
+		['Mac OS X', 'macOS'], ['Linux', 'Linux']].find(([k]) => ua.includes(k));
+	if (!browser) return ua || 'unknown';
+	return os ? `${browser[1]} on ${os[1]}` : browser[1];
+}
+
 function sessionsSection(list) {
 	const sec = h('section', { 'aria-labelledby': 'sess-h' }, h('h2', { id: 'sess-h' }, 'Sessions'));
 	if (list.error) { sec.append(notice(list.error, 'error')); return sec; }
 	sec.append(table(['Started', 'Last seen', 'Expires', 'From', 'Browser', ''], list.map((x) => h('tr', null,
 		h('td', null, fmtTime(x.created)), h('td', null, when(x.last_seen)), h('td', null, fmtTime(x.expires)),
-		h('td', { class: 'addr' }, x.src), h('td', { class: 'ua' }, x.client),
+		h('td', { class: 'addr' }, x.src), h('td', { class: 'ua', title: x.client }, uaShort(x.client)),
 		h('td', null, x.current ? h('strong', null, 'this browser') : action('Revoke', async () => {
 			await api('DELETE', `sessions/${enc(x.id)}`);
 			flash('The session is ended.');
