@@ -9,7 +9,8 @@
  * index.html names its assets with a version (`app.js?v=ETAG`, rewritten
  * here at load), so an asset asked for with its current version may be
  * cached for a year, and a new release is picked up at the next load of
- * index.html, which is never cached without a check.
+ * index.html. Everything else (index.html itself, the modules app.js
+ * imports) is revalidated on every use with its ETag.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -319,9 +320,11 @@ int static_on_request(h2o_handler_t *self, h2o_req_t *req)
 		return 0;
 	}
 	static_security_headers(req, true);
-	const char *cache = f->is_index ? "no-cache"
-	                    : asks_version(req, f) ? "public, max-age=31536000, immutable"
-	                    : "public, max-age=300";
+	/* A file asked for by its current version never changes; anything
+	 * else (index.html, modules imported by app.js) is checked each time,
+	 * which costs a 304 when nothing changed. */
+	const char *cache = !f->is_index && asks_version(req, f) ? "public, max-age=31536000, immutable"
+	                                                          : "no-cache";
 	header(req, "cache-control", cache);
 	header(req, "etag", f->etag);
 	if (etag_matches(req, f)) {
