@@ -459,11 +459,12 @@ int op_abuse_tick(wctx_t *w, wreq_t *r)
 
 /* ---- names held, heuristics ---- */
 
-int desk_name_held(wctx_t *w, const char *fqdn, int64_t user, char *msg, size_t msglen)
+int desk_name_held(db_t *db, int64_t now, const char *fqdn, int64_t user, char *msg,
+                   size_t msglen)
 {
 	int64_t until, owner;
 	bool suspended;
-	int ret = db_tombstone_get(wctx_db(w), fqdn, wctx_now(w), &until, &owner, &suspended);
+	int ret = db_tombstone_get(db, fqdn, now, &until, &owner, &suspended);
 	if (ret == DDNS_ENOENT)
 		return 0;
 	if (ret != 0)

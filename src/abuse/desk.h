@@ -87,13 +87,15 @@ int op_abuse_tick(wctx_t *w, wreq_t *r);
  * transaction. desk_host_created: a new host (heuristics: many new hosts
  * on one address, a blocklisted address). desk_host_addressed: a host's
  * address changed (blocklist). desk_host_deleted: the name is held for
- * hold-deleted (or hold-suspended). desk_name_held: 0, or DDNS_ERESERVED
- * with the reason in msg when the name may not be registered by user.
+ * hold-deleted (or hold-suspended). desk_name_held (any thread with its
+ * own db, as of now): 0, or DDNS_ERESERVED with the reason in msg when the
+ * name may not be registered by user (namecheck.h asks it).
  */
 int desk_host_created(wctx_t *w, const db_host_t *h);
 int desk_host_addressed(wctx_t *w, const db_host_t *h, const db_host_t *old);
 int desk_host_deleted(wctx_t *w, const db_host_t *h);
-int desk_name_held(wctx_t *w, const char *fqdn, int64_t user, char *msg, size_t msglen);
+int desk_name_held(db_t *db, int64_t now, const char *fqdn, int64_t user, char *msg,
+                   size_t msglen);
 
 /* Makes the blocklist the heuristics use *(struct netset **)r->args (NULL:
  * none) and leaves the previous one there for the caller to free: the

@@ -16,7 +16,6 @@
 #include <sodium.h>
 
 #include "abuse/desk.h"
-#include "abuse/lookalike.h"
 #include "auth/auth.h"
 #include "ctl/dump.h"
 #include "ctl/server_int.h"
@@ -26,7 +25,6 @@
 #include "store/abuse.h"
 #include "store/account.h"
 #include "store/audit.h"
-#include "upd/hostrr.h"
 #include "upd/hostset.h"
 
 static const char *arg_str(ctl_call_t *c, const char *key)
@@ -188,45 +186,21 @@ static int cmd_user_del(ctl_call_t *c)
 
 /* ---- hosts ---- */
 
-static bool reserved(ctl_call_t *c, const char *label)
-{
-	extern const size_t hostname_reserved_default_count;
-	if (hostname_check_reserved(label, hostname_reserved_default,
-	                            hostname_reserved_default_count) != 0)
-		return true;
-	return hostname_check_reserved(label, (const char *const *)c->conf->reserved.v,
-	                               c->conf->reserved.n) != 0;
-}
-
+/* The name's rules (namecheck.h) are the writer's, so that the operator,
+ * the API and its availability check can never disagree. */
 static int cmd_host_add(ctl_call_t *c)
 {
-	char fqdn[HOSTNAME_BUF], label[HOSTNAME_BUF];
-	const char *owner;
+	const char *name, *owner;
 	int ret;
-	if ((ret = host_arg(c, "name", fqdn, sizeof(fqdn))) != 0 ||
-	    (ret = need_str(c, "owner", &owner)) != 0)
+	if ((ret = need_str(c, "name", &name)) != 0 || (ret = need_str(c, "owner", &owner)) != 0)
 		return ret;
-	if (strlen(fqdn) > HOSTRR_NAME_MAX)
-		return bad(c, "%s is too long: at most %d characters", fqdn, HOSTRR_NAME_MAX);
-	const conf_zone_t *zone;
-	ret = hostname_split(fqdn, c->conf, &zone, label, sizeof(label));
-	if (ret == DDNS_ENOZONE)
-		return bad(c, "%s is not in a zone this server serves", fqdn);
-	if (ret != 0)
-		return bad(c, "%s is a zone, not a host", fqdn);
-	if (reserved(c, label))
-		return bad(c, "%s is reserved", fqdn);
-	char *save = NULL, why[LOOKALIKE_WHY_MAX];
-	for (char *l = strtok_r(label, ".", &save); l; l = strtok_r(NULL, ".", &save))
-		if (lookalike_check(l, (const char *const *)c->conf->brand_words.v,
-		                    c->conf->brand_words.n, why, sizeof(why)) == DDNS_ERESERVED)
-			return bad(c, "%s is refused: it %s", fqdn, why);
+	if (strlen(name) >= DB_NAME_MAX || strlen(owner) >= 64)
+		return bad(c, "%s is too long", strlen(name) >= DB_NAME_MAX ? "the host name" : "the owner");
 	ctl_job_t *j = ctl_job_new(op_host_add);
 	if (j == NULL)
 		return -ENOMEM;
 	op_host_add_t *a = &j->a.host_add;
-	snprintf(a->fqdn, sizeof(a->fqdn), "%s", fqdn);
-	a->zone = zone;
+	snprintf(a->fqdn, sizeof(a->fqdn), "%s", name);
 	snprintf(a->user, sizeof(a->user), "%s", owner);
 	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
 	bool given;

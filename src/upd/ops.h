@@ -34,8 +34,7 @@ typedef struct {
 } op_user_del_t;
 
 typedef struct {
-	char fqdn[DB_NAME_MAX];          /* normalised */
-	const conf_zone_t *zone;         /* the zone it is in */
+	char fqdn[DB_NAME_MAX];          /* checked by the writer (namecheck.h) */
 	char user[64];
 	bool has_v4, has_v6;
 	uint8_t v4[4], v6[16];
