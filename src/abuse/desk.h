@@ -106,3 +106,8 @@ int op_blocklist(wctx_t *w, wreq_t *r);
 /* The JSON of a report for the operator (everything), or for the public
  * and the owner (no reporter identity, no contact, no evidence). */
 json_t *desk_report_json(const db_report_t *r, bool full);
+
+/* One report as the operator sees it (ddnsctl abuse show, the admin API):
+ * everything, the reported host as it is now with its owner, and the
+ * trusted reporter's name. Any thread with its own db. */
+json_t *desk_report_show(db_t *db, const db_report_t *r);

@@ -128,6 +128,7 @@ static int cmd_user_add(ctl_call_t *c)
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->email, sizeof(a->email), "%s", email ? email : "");
 	a->max_hosts = (int)max_hosts;
+	a->admin = json_is_true(json_object_get(c->args, "admin"));
 	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
 	ret = auth_password_hash(pw, strlen(pw), a->pwhash);
 	if (ret != 0) {
@@ -149,11 +150,11 @@ static int user_row(const db_user_t *u, void *ctx)
 	list_t *l = ctx;
 	int hosts = 0;
 	db_user_host_count(l->db, u->id, &hosts);
-	json_array_append_new(l->arr, json_pack("{s:s, s:s, s:i, s:i, s:I, s:b}", "name", u->name,
+	json_array_append_new(l->arr, json_pack("{s:s, s:s, s:i, s:i, s:I, s:b, s:b}", "name", u->name,
 	                                        "email", u->email, "hosts", hosts,
 	                                        "max_hosts", u->max_hosts,
 	                                        "created", (json_int_t)u->created,
-	                                        "disabled", u->disabled));
+	                                        "disabled", u->disabled, "admin", u->admin));
 	return 0;
 }
 
@@ -180,6 +181,28 @@ static int cmd_user_del(ctl_call_t *c)
 		return -ENOMEM;
 	snprintf(j->a.user_del.name, sizeof(j->a.user_del.name), "%s", name);
 	snprintf(j->a.user_del.actor, sizeof(j->a.user_del.actor), "%s", c->actor);
+	c->job = j;
+	return 0;
+}
+
+/* user set NAME --admin | --no-admin */
+static int cmd_user_set(ctl_call_t *c)
+{
+	const char *name;
+	int ret = need_str(c, "name", &name);
+	if (ret != 0)
+		return ret;
+	bool on = json_is_true(json_object_get(c->args, "admin"));
+	bool off = json_is_true(json_object_get(c->args, "no_admin"));
+	if (on == off)
+		return bad(c, "say --admin or --no-admin");
+	ctl_job_t *j = ctl_job_new(op_user_admin);
+	if (j == NULL)
+		return -ENOMEM;
+	op_user_admin_t *a = &j->a.user_admin;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->admin = on;
+	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
 	c->job = j;
 	return 0;
 }
@@ -453,22 +476,8 @@ static int cmd_abuse_show(ctl_call_t *c)
 	if (r == NULL)
 		return -ENOMEM;
 	int ret = report_arg(c, r);
-	if (ret == 0) {
-		c->result = desk_report_json(r, true);
-		db_host_t h;
-		if (db_host_get(c->rdb, r->host, &h) == 0) {
-			json_t *o = ops_host_json(&h);
-			db_user_t u;
-			if (db_user_get_id(c->rdb, h.user, &u) == 0)
-				json_object_set_new(o, "owner", json_string(u.name));
-			json_object_set_new(c->result, "host_now", o);
-		}
-		if (r->reporter) {
-			db_reporter_t rep;
-			if (db_reporter_get_id(c->rdb, r->reporter, &rep) == 0)
-				json_object_set_new(c->result, "reporter", json_string(rep.name));
-		}
-	}
+	if (ret == 0 && (c->result = desk_report_show(c->rdb, r)) == NULL)
+		ret = -ENOMEM;
 	free(r);
 	return ret;
 }
@@ -564,10 +573,7 @@ static int cmd_reporter_list(ctl_call_t *c)
 
 static int audit_row(const db_audit_t *a, void *ctx)
 {
-	json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id,
-	                                     "time", (json_int_t)a->time, "actor", a->actor,
-	                                     "action", a->action, "target", a->target,
-	                                     "reason", a->reason, "evidence", a->evidence));
+	json_array_append_new(ctx, ops_audit_json(a));
 	return 0;
 }
 
@@ -638,6 +644,7 @@ static const struct {
 	{ "user.add", cmd_user_add },
 	{ "user.list", cmd_user_list },
 	{ "user.del", cmd_user_del },
+	{ "user.set", cmd_user_set },
 	{ "host.add", cmd_host_add },
 	{ "host.list", cmd_host_list },
 	{ "host.show", cmd_host_show },

@@ -805,3 +805,98 @@ int db_journal_prune(db_t *db, int64_t zone, int64_t below)
 	sqlite3_bind_int64(st, 2, below);
 	return db_step_done(st);
 }
+
+/* ---- the operators' pages ---- */
+
+int db_user_set_admin(db_t *db, int64_t id, bool admin)
+{
+	static const char sql[] = "UPDATE user SET admin = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, admin);
+	int ret = db_step_done(st);
+	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
+		ret = DDNS_ENOENT;
+	return ret;
+}
+
+/* "%text%" with LIKE's wildcards in text escaped by '\', so that a search
+ * for "50%" finds "50%" and not everything starting with "50". */
+static int like_pattern(const char *text, char *out, size_t len)
+{
+	size_t o = 0;
+	out[o++] = '%';
+	for (const char *p = text; *p; p++) {
+		if (o + 4 > len)
+			return -EINVAL;
+		if (*p == '%' || *p == '_' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return 0;
+}
+
+int db_user_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE name LIKE ?1 ESCAPE '\\' "
+	                          "OR email LIKE ?1 ESCAPE '\\' ORDER BY name LIMIT ?2";
+	char pat[2 * DB_TEXT_MAX + 3];
+	if (like_pattern(text, pat, sizeof(pat)) != 0)
+		return -EINVAL;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	each_t e = { (void *)fn, ctx };
+	return db_step_each(st, user_row, &e);
+}
+
+int db_host_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_host_t *h, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " HOST_COLS " FROM host WHERE name LIKE ?1 ESCAPE '\\' "
+	                          "ORDER BY name LIMIT ?2";
+	char pat[2 * DB_TEXT_MAX + 3];
+	if (like_pattern(text, pat, sizeof(pat)) != 0)
+		return -EINVAL;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	each_t e = { (void *)fn, ctx };
+	return db_step_each(st, host_row, &e);
+}
+
+int db_count_users_hosts(db_t *db, int64_t *users, int64_t *hosts)
+{
+	static const char sql[] = "SELECT (SELECT count(*) FROM user), (SELECT count(*) FROM host)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	int ret = db_step_row(st);
+	if (ret == 0) {
+		*users = sqlite3_column_int64(st, 0);
+		*hosts = sqlite3_column_int64(st, 1);
+		db_reset(st);
+	}
+	return ret;
+}
+
+int db_zone_host_count(db_t *db, int64_t zone, int64_t *hosts)
+{
+	static const char sql[] = "SELECT count(*) FROM host WHERE zone = ?1";
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, NULL, zone, &ret);
+	if (st != NULL) {
+		*hosts = sqlite3_column_int64(st, 0);
+		db_reset(st);
+	}
+	return ret;
+}

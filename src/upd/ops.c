@@ -362,6 +362,15 @@ static void host_update_result(wreq_t *r, op_host_update_t *a, const db_host_t *
 		r->result = ops_host_update_json(a, h);
 }
 
+int ops_ttl_check(const conf_zone_t *zc, uint32_t ttl, char *msg, size_t msglen)
+{
+	if (ttl >= zc->ttl_min && ttl <= zc->ttl_max)
+		return 0;
+	snprintf(msg, msglen, "a TTL in %s is from %u to %u seconds, not %u", zc->name, zc->ttl_min,
+	         zc->ttl_max, ttl);
+	return -EINVAL;
+}
+
 int op_host_update(wctx_t *w, wreq_t *r)
 {
 	op_host_update_t *a = r->args;
@@ -374,6 +383,11 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		snprintf(r->msg, sizeof(r->msg), "no host %s", a->fqdn);
 		return DDNS_ENOENT;
 	}
+	/* A user keeps to the zone's TTL limits; the operator (ddnsctl,
+	 * user 0) may set any TTL. */
+	const conf_zone_t *zc = (a->set & HSET_TTL) && a->user != 0 ? zone_of(w, old.zone) : NULL;
+	if (zc != NULL && (ret = ops_ttl_check(zc, a->ttl, r->msg, sizeof(r->msg))) != 0)
+		return ret;
 	a->state = old.state;
 	if (old.state == HOST_SUSPENDED) {
 		snprintf(r->msg, sizeof(r->msg), "host %s is suspended: %s", a->fqdn, old.reason);
@@ -452,6 +466,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		return ret;
 	if ((a->set & (HSET_V4 | HSET_V6)) && (ret = desk_host_addressed(w, &h, &old)) != 0)
 		return ret;
+	wctx_count_update(w);
 	r->changed = true;
 	host_update_result(r, a, &h);
 	return 0;
@@ -604,6 +619,13 @@ int op_tsig_add(wctx_t *w, wreq_t *r)
 	return ret;
 }
 
+
+json_t *ops_audit_json(const db_audit_t *a)
+{
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id,
+	                 "time", (json_int_t)a->time, "actor", a->actor, "action", a->action,
+	                 "target", a->target, "reason", a->reason, "evidence", a->evidence);
+}
 
 int ops_audit(wctx_t *w, const char *actor, const char *action, const char *target,
               const char *reason, const char *evidence)
