@@ -130,12 +130,6 @@ static int create(db_t *db, http_job_t *job, int64_t uid)
 		          "the database is not answering; try again later" : why);
 		return api_done(job);
 	}
-	int count = 0;
-	if (db_user_host_count(db, uid, &count) == 0 && count >= u.max_hosts) {
-		api_error(job, 403, "you already have %d of %d hosts: delete one first", count,
-		          u.max_hosts);
-		return api_done(job);
-	}
 	op_host_add_t *a = &job->api.host_add;
 	memset(a, 0, sizeof(*a));
 	json_t *ttl = json_object_get(job->body, "ttl");
@@ -156,6 +150,12 @@ static int create(db_t *db, http_job_t *job, int64_t uid)
 	if (!body_addr(job, "ipv4", AF_INET, &a->has_v4, a->v4) ||
 	    !body_addr(job, "ipv6", AF_INET6, &a->has_v6, a->v6))
 		return api_done(job);
+	int count = 0;
+	if (db_user_host_count(db, uid, &count) == 0 && count >= u.max_hosts) {
+		api_error(job, 403, "you already have %d of %d hosts: delete one first", count,
+		          u.max_hosts);
+		return api_done(job);
+	}
 	snprintf(a->fqdn, sizeof(a->fqdn), "%s", fqdn);
 	snprintf(a->user, sizeof(a->user), "%s", u.name);
 	snprintf(a->actor, sizeof(a->actor), "web:%s", u.name);
