@@ -840,11 +840,10 @@ static int like_pattern(const char *text, char *out, size_t len)
 	return 0;
 }
 
-int db_user_search(db_t *db, const char *text, int limit,
-                   int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+/* Runs a search statement (?1 the pattern, ?2 the limit) with row. */
+static int search(db_t *db, const char *sql, const char *text, int limit,
+                  int (*row)(sqlite3_stmt *st, void *ctx), void *fn, void *ctx)
 {
-	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE name LIKE ?1 ESCAPE '\\' "
-	                          "OR email LIKE ?1 ESCAPE '\\' ORDER BY name LIMIT ?2";
 	char pat[2 * DB_TEXT_MAX + 3];
 	if (like_pattern(text, pat, sizeof(pat)) != 0)
 		return -EINVAL;
@@ -853,8 +852,16 @@ int db_user_search(db_t *db, const char *text, int limit,
 		return DDNS_EDB;
 	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit);
-	each_t e = { (void *)fn, ctx };
-	return db_step_each(st, user_row, &e);
+	each_t e = { fn, ctx };
+	return db_step_each(st, row, &e);
+}
+
+int db_user_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE name LIKE ?1 ESCAPE '\\' "
+	                          "OR email LIKE ?1 ESCAPE '\\' ORDER BY name LIMIT ?2";
+	return search(db, sql, text, limit, user_row, (void *)fn, ctx);
 }
 
 int db_host_search(db_t *db, const char *text, int limit,
@@ -862,16 +869,7 @@ int db_host_search(db_t *db, const char *text, int limit,
 {
 	static const char sql[] = "SELECT " HOST_COLS " FROM host WHERE name LIKE ?1 ESCAPE '\\' "
 	                          "ORDER BY name LIMIT ?2";
-	char pat[2 * DB_TEXT_MAX + 3];
-	if (like_pattern(text, pat, sizeof(pat)) != 0)
-		return -EINVAL;
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit);
-	each_t e = { (void *)fn, ctx };
-	return db_step_each(st, host_row, &e);
+	return search(db, sql, text, limit, host_row, (void *)fn, ctx);
 }
 
 int db_count_users_hosts(db_t *db, int64_t *users, int64_t *hosts)

@@ -7,7 +7,6 @@ searches, suspension through the API exactly as ddnsctl does it (DNS, the
 owner's view, the outbox), the abuse queue, the audit log with its
 verification (and a tampered one), and the status figures."""
 
-import json
 import subprocess
 import urllib.parse
 
@@ -15,21 +14,13 @@ import dns.message
 import dns.rcode
 import pytest
 
-from ddnstest import (DDNSD, ZONES, Ddnsd, ddnsctl, ddnsctl_json, http_request, query,
-                      rdata_texts, require, sqlite, start_http_ddnsd)
+from ddnstest import (DDNSD, ZONES, Ddnsd, api_json, ddnsctl, ddnsctl_json, query, rdata_texts,
+                      require, sqlite, start_http_ddnsd)
 
-A = "/api/v1"
 SINKHOLE = "192.0.2.66"
 
 
-def api(d, method, path, auth=None, body=None):
-    if isinstance(auth, str):
-        auth = "Bearer " + auth
-    r = http_request(d.http_port, A + path, method=method, auth=auth,
-                     body=json.dumps(body) if isinstance(body, (dict, list)) else body,
-                     headers={"Content-Type": "application/json"} if body is not None else None)
-    assert r.header("content-type") == "application/json", r
-    return r.status, json.loads(r.body)
+api = api_json
 
 
 def user(d, name, email=None, max_hosts=10, admin=False):
