@@ -48,29 +48,26 @@ static double mono_f(void)
 static void set_error(http_job_t *job, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void verror(http_job_t *job, int status, const char *fmt, va_list ap)
+static void set_error(http_job_t *job, int status, const char *fmt, ...)
 {
 	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	job->status = status;
 	json_decref(job->out);
 	job->out = json_pack("{s:s}", "error", msg);
 }
 
-static void set_error(http_job_t *job, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verror(job, status, fmt, ap);
-	va_end(ap);
-}
-
 void api_error(http_job_t *job, int status, const char *fmt, ...)
 {
+	char msg[300];
 	va_list ap;
 	va_start(ap, fmt);
-	verror(job, status, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	set_error(job, status, "%s", msg);
 }
 
 static void on_req_gone(void *p)

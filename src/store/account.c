@@ -868,6 +868,7 @@ int db_host_search(db_t *db, const char *text, int limit,
                    int (*fn)(const db_host_t *h, void *ctx), void *ctx)
 {
 	static const char sql[] = "SELECT " HOST_COLS " FROM host WHERE name LIKE ?1 ESCAPE '\\' "
+	                          "OR user IN (SELECT id FROM user WHERE name LIKE ?1 ESCAPE '\\') "
 	                          "ORDER BY name LIMIT ?2";
 	return search(db, sql, text, limit, host_row, (void *)fn, ctx);
 }

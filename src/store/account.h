@@ -190,9 +190,9 @@ int db_journal_prune(db_t *db, int64_t zone, int64_t below);
  * user. */
 int db_user_set_admin(db_t *db, int64_t id, bool admin);
 
-/* Users whose name or email contains text, hosts whose name does (any
- * case; text is taken literally: % and _ are no wildcards), by name, at
- * most limit. fn's non-zero return stops and is returned. -EINVAL for a
+/* Users whose name or email contains text, hosts whose name or owner's
+ * name does (any case; text is taken literally: % and _ are no
+ * wildcards), by name, at most limit. fn's non-zero return stops and is returned. -EINVAL for a
  * text longer than DB_TEXT_MAX. */
 int db_user_search(db_t *db, const char *text, int limit,
                    int (*fn)(const db_user_t *u, void *ctx), void *ctx);

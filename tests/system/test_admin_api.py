@@ -248,6 +248,8 @@ def test_admin_search(srv):
     assert g["email"] == "gina%50@example.org" and g["admin"] is False and g["hosts"] == 0
     st, found = api(srv, "GET", "/admin/hosts?q=taken", srv.boss)
     assert st == 200 and [(h["name"], h["owner"]) for h in found] == [("taken-a.dyn.example", "olga")]
+    st, found = api(srv, "GET", "/admin/hosts?q=OLGA", srv.boss)
+    assert {h["name"] for h in found} == {"taken-a.dyn.example"}, "olga's hosts, by her name"
     st, found = api(srv, "GET", "/admin/hosts?q=" + urllib.parse.quote("%"), srv.boss)
     assert found == []
     st, found = api(srv, "GET", "/admin/hosts?q=", srv.boss)
