@@ -148,14 +148,7 @@ typedef struct {
 static int user_row(const db_user_t *u, void *ctx)
 {
 	list_t *l = ctx;
-	int hosts = 0;
-	db_user_host_count(l->db, u->id, &hosts);
-	json_array_append_new(l->arr, json_pack("{s:s, s:s, s:i, s:i, s:I, s:b, s:b}", "name", u->name,
-	                                        "email", u->email, "hosts", hosts,
-	                                        "max_hosts", u->max_hosts,
-	                                        "created", (json_int_t)u->created,
-	                                        "disabled", u->disabled, "admin", u->admin));
-	return 0;
+	return json_array_append_new(l->arr, ops_user_json(l->db, u));
 }
 
 static int cmd_user_list(ctl_call_t *c)

@@ -70,13 +70,7 @@ typedef struct {
 static int user_row(const db_user_t *u, void *ctx)
 {
 	rows_t *r = ctx;
-	int hosts = 0;
-	db_user_host_count(r->db, u->id, &hosts);
-	return json_array_append_new(r->arr, json_pack(
-		"{s:s, s:s, s:b, s:b, s:b, s:I, s:i, s:i, s:b}", "name", u->name, "email", u->email,
-		"verified", u->verified, "admin", u->admin, "totp", u->totp,
-		"created", (json_int_t)u->created, "max_hosts", u->max_hosts, "hosts", hosts,
-		"disabled", u->disabled));
+	return json_array_append_new(r->arr, ops_user_json(r->db, u));
 }
 
 /* The host's JSON with its owner's name. */

@@ -127,15 +127,25 @@ int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ct
 	return db_step_each(st, user_row, &e);
 }
 
+/* The one number sql (with ?1 bound to id) returns. */
+static int count_of(db_t *db, const char *sql, int64_t id, int64_t *n)
+{
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, NULL, id, &ret);
+	if (st != NULL) {
+		*n = sqlite3_column_int64(st, 0);
+		db_reset(st);
+	}
+	return ret;
+}
+
 int db_user_host_count(db_t *db, int64_t user, int *count)
 {
 	static const char sql[] = "SELECT count(*) FROM host WHERE user = ?1";
-	int ret;
-	sqlite3_stmt *st = get_row(db, sql, NULL, user, &ret);
-	if (st != NULL) {
-		*count = sqlite3_column_int(st, 0);
-		db_reset(st);
-	}
+	int64_t n = 0;
+	int ret = count_of(db, sql, user, &n);
+	if (ret == 0)
+		*count = (int)n;
 	return ret;
 }
 
@@ -891,11 +901,5 @@ int db_count_users_hosts(db_t *db, int64_t *users, int64_t *hosts)
 int db_zone_host_count(db_t *db, int64_t zone, int64_t *hosts)
 {
 	static const char sql[] = "SELECT count(*) FROM host WHERE zone = ?1";
-	int ret;
-	sqlite3_stmt *st = get_row(db, sql, NULL, zone, &ret);
-	if (st != NULL) {
-		*hosts = sqlite3_column_int64(st, 0);
-		db_reset(st);
-	}
-	return ret;
+	return count_of(db, sql, zone, hosts);
 }

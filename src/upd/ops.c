@@ -620,6 +620,16 @@ int op_tsig_add(wctx_t *w, wreq_t *r)
 }
 
 
+json_t *ops_user_json(db_t *db, const db_user_t *u)
+{
+	int hosts = 0;
+	db_user_host_count(db, u->id, &hosts);
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:I, s:i, s:i, s:b}", "name", u->name,
+	                 "email", u->email, "verified", u->verified, "admin", u->admin,
+	                 "totp", u->totp, "created", (json_int_t)u->created,
+	                 "max_hosts", u->max_hosts, "hosts", hosts, "disabled", u->disabled);
+}
+
 json_t *ops_audit_json(const db_audit_t *a)
 {
 	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id,

@@ -169,6 +169,11 @@ json_t *ops_host_json(const db_host_t *h);
 /* The result of a successful host update whose host went to a->out. */
 json_t *ops_host_update_json(const op_host_update_t *a, const db_host_t *h);
 
+/* A user as `ddnsctl user list` and the admin API show it, with how many
+ * hosts they have (read from db, the caller's connection). Never the
+ * password hash or the TOTP secret. */
+json_t *ops_user_json(db_t *db, const db_user_t *u);
+
 /* One audit row as `ddnsctl audit` and the admin API print it. */
 json_t *ops_audit_json(const db_audit_t *a);
 
