@@ -291,6 +291,15 @@ def test_admin_suspend_and_resume(srv, smtp):
     assert dns_a(srv, name) == (dns.rcode.NOERROR, {"198.51.100.43"})
     st, mine = api(srv, "GET", f"/hosts/{name}", hank)
     assert mine["state"] == "active"
+    # home.example keeps the default, suspended = nxdomain.
+    st, h2 = api(srv, "POST", "/hosts", hank, {"name": "hank.home.example", "ipv4": "198.51.100.45"})
+    assert st == 201
+    st, out = api(srv, "POST", "/admin/hosts/hank.home.example/suspend", srv.boss, {"reason": "spam"})
+    assert st == 200
+    assert dns_a(srv, "hank.home.example")[0] == dns.rcode.NXDOMAIN
+    st, out = api(srv, "POST", "/admin/hosts/hank.home.example/resume", srv.boss, {"reason": "fixed"})
+    assert st == 200
+    assert dns_a(srv, "hank.home.example") == (dns.rcode.NOERROR, {"198.51.100.45"})
     st, out = api(srv, "POST", "/admin/hosts/nope.dyn.example/suspend", srv.boss, {"reason": "x"})
     assert st == 404
     acts = [(r["actor"], r["action"], r["target"]) for r in ddnsctl_json(srv, "audit")]
