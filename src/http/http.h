@@ -23,6 +23,9 @@ typedef struct http_server http_server_t;
 int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, char *err,
                     size_t errlen);
 int http_server_start(http_server_t *s);
+/* The status page's figures (stats.h); before http_server_start. */
+struct stats;
+void http_server_set_stats(http_server_t *s, struct stats *stats);
 /* Stops accepting, lets the loops finish, joins every thread. */
 void http_server_stop(http_server_t *s);
 void http_server_free(http_server_t *s);
