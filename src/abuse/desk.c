@@ -66,6 +66,27 @@ json_t *desk_report_json(const db_report_t *r, bool full)
 	return o;
 }
 
+json_t *desk_report_show(db_t *db, const db_report_t *r)
+{
+	json_t *o = desk_report_json(r, true);
+	if (o == NULL)
+		return NULL;
+	db_host_t h;
+	if (db_host_get(db, r->host, &h) == 0) {
+		json_t *now = ops_host_json(&h);
+		db_user_t u;
+		if (db_user_get_id(db, h.user, &u) == 0)
+			json_object_set_new(now, "owner", json_string(u.name));
+		json_object_set_new(o, "host_now", now);
+	}
+	if (r->reporter) {
+		db_reporter_t rep;
+		if (db_reporter_get_id(db, r->reporter, &rep) == 0)
+			json_object_set_new(o, "reporter", json_string(rep.name));
+	}
+	return o;
+}
+
 /* Tells the owner of host (if it still exists) about event. */
 static int tell_host(wctx_t *w, const char *host, const char *event, const char *reason,
                      const char *ref)
@@ -459,11 +480,12 @@ int op_abuse_tick(wctx_t *w, wreq_t *r)
 
 /* ---- names held, heuristics ---- */
 
-int desk_name_held(wctx_t *w, const char *fqdn, int64_t user, char *msg, size_t msglen)
+int desk_name_held(db_t *db, int64_t now, const char *fqdn, int64_t user, char *msg,
+                   size_t msglen)
 {
 	int64_t until, owner;
 	bool suspended;
-	int ret = db_tombstone_get(wctx_db(w), fqdn, wctx_now(w), &until, &owner, &suspended);
+	int ret = db_tombstone_get(db, fqdn, now, &until, &owner, &suspended);
 	if (ret == DDNS_ENOENT)
 		return 0;
 	if (ret != 0)

@@ -87,13 +87,15 @@ int op_abuse_tick(wctx_t *w, wreq_t *r);
  * transaction. desk_host_created: a new host (heuristics: many new hosts
  * on one address, a blocklisted address). desk_host_addressed: a host's
  * address changed (blocklist). desk_host_deleted: the name is held for
- * hold-deleted (or hold-suspended). desk_name_held: 0, or DDNS_ERESERVED
- * with the reason in msg when the name may not be registered by user.
+ * hold-deleted (or hold-suspended). desk_name_held (any thread with its
+ * own db, as of now): 0, or DDNS_ERESERVED with the reason in msg when the
+ * name may not be registered by user (namecheck.h asks it).
  */
 int desk_host_created(wctx_t *w, const db_host_t *h);
 int desk_host_addressed(wctx_t *w, const db_host_t *h, const db_host_t *old);
 int desk_host_deleted(wctx_t *w, const db_host_t *h);
-int desk_name_held(wctx_t *w, const char *fqdn, int64_t user, char *msg, size_t msglen);
+int desk_name_held(db_t *db, int64_t now, const char *fqdn, int64_t user, char *msg,
+                   size_t msglen);
 
 /* Makes the blocklist the heuristics use *(struct netset **)r->args (NULL:
  * none) and leaves the previous one there for the caller to free: the
@@ -104,3 +106,8 @@ int op_blocklist(wctx_t *w, wreq_t *r);
 /* The JSON of a report for the operator (everything), or for the public
  * and the owner (no reporter identity, no contact, no evidence). */
 json_t *desk_report_json(const db_report_t *r, bool full);
+
+/* One report as the operator sees it (ddnsctl abuse show, the admin API):
+ * everything, the reported host as it is now with its owner, and the
+ * trusted reporter's name. Any thread with its own db. */
+json_t *desk_report_show(db_t *db, const db_report_t *r);

@@ -90,9 +90,16 @@ static void print_time(json_int_t t, char *buf, size_t len)
 
 static void print_user_line(const json_t *u)
 {
-	printf("%s\t%s\t%lld/%lld hosts\n", js(u, "name"), js(u, "email"),
+	printf("%s\t%s\t%lld/%lld hosts\t%s\n", js(u, "name"), js(u, "email"),
 	       (long long)json_integer_value(json_object_get(u, "hosts")),
-	       (long long)json_integer_value(json_object_get(u, "max_hosts")));
+	       (long long)json_integer_value(json_object_get(u, "max_hosts")),
+	       json_is_true(json_object_get(u, "admin")) ? "admin" : "user");
+}
+
+static void print_user_set(const json_t *r)
+{
+	printf("%s is %s\n", js(r, "name"),
+	       json_is_true(json_object_get(r, "admin")) ? "an admin" : "not an admin");
 }
 
 static void print_users(const json_t *r)
@@ -378,7 +385,10 @@ static int cmd_zone_export(ctl_t *ctl, int argc, char **argv)
 static const char *const P_NAME[] = { "name" };
 static const char *const P_KEY[] = { "key" };
 
-static const opt_t O_USER_ADD[] = { { "--email", "email", O_STR }, { "--max-hosts", "max_hosts", O_INT }, { 0 } };
+static const opt_t O_USER_ADD[] = { { "--email", "email", O_STR }, { "--max-hosts", "max_hosts", O_INT },
+                                    { "--admin", "admin", O_FLAG }, { 0 } };
+static const opt_t O_USER_SET[] = { { "--admin", "admin", O_FLAG }, { "--no-admin", "no_admin", O_FLAG },
+                                    { 0 } };
 static const opt_t O_HOST_ADD[] = { { "--owner", "owner", O_STR }, { "--ipv4", "ipv4", O_STR },
                                     { "--ipv6", "ipv6", O_STR }, { "--ttl", "ttl", O_INT }, { 0 } };
 static const opt_t O_HOST_LIST[] = { { "--owner", "owner", O_STR }, { 0 } };
@@ -402,8 +412,11 @@ static const opt_t O_ABUSE_DECIDE[] = { { "--reason", "reason", O_STR }, { 0 } }
 static const opt_t O_REPORTER_ADD[] = { { "--no-suspend", "no_suspend", O_FLAG }, { 0 } };
 
 static const cmd_t commands[] = {
-	{ "user add", "NAME [--email E] [--max-hosts N]  (password on stdin)", "user.add", P_NAME, 1,
-	  O_USER_ADD, NULL, print_user_added, true, false, "create a user" },
+	{ "user add", "NAME [--email E] [--max-hosts N] [--admin]  (password on stdin)", "user.add",
+	  P_NAME, 1, O_USER_ADD, NULL, print_user_added, true, false,
+	  "create a user (--admin: an operator of the dashboard)" },
+	{ "user set", "NAME --admin|--no-admin", "user.set", P_NAME, 1, O_USER_SET, NULL, print_user_set,
+	  false, false, "give a user the admin role or take it away" },
 	{ "user list", "", "user.list", NULL, 0, O_NONE, NULL, print_users, false, false, "list users" },
 	{ "user del", "NAME", "user.del", P_NAME, 1, O_NONE, NULL, print_user_deleted, false, false,
 	  "delete a user and their hosts" },

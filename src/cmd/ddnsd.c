@@ -22,6 +22,7 @@
 #include "ctl/server.h"
 #include "dns/server.h"
 #include "http/http.h"
+#include "http/stats.h"
 #include "lib/conf.h"
 #include "lib/errors.h"
 #include "lib/log.h"
@@ -46,6 +47,7 @@ typedef struct {
 	notifier_t *notifier;
 	rfc2136_t *update;
 	outbox_t *outbox;
+	stats_t *stats;
 	conf_t **retired;
 	size_t nretired;
 } daemon_t;
@@ -229,6 +231,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
+	if ((ret = stats_new(d.dns, d.writer, &d.stats)) != 0) {
+		fprintf(stderr, "ddnsd: cannot start the status figures: %s\n", ddns_strerror(ret));
+		goto out;
+	}
+	if (d.http)
+		http_server_set_stats(d.http, d.stats);
 	if ((ret = writer_start(d.writer)) != 0 || (ret = ctl_server_start(d.ctl)) != 0 ||
 	    (d.http && (ret = http_server_start(d.http)) != 0) ||
 	    (ret = dns_server_start(d.dns)) != 0) {
@@ -269,6 +277,7 @@ out:
 	if (d.dns)
 		dns_server_stop(d.dns);
 	rfc2136_free(d.update);
+	stats_free(d.stats);
 	ctl_server_free(d.ctl);
 	outbox_free(d.outbox);
 	writer_free(d.writer);

@@ -16,7 +16,6 @@
 #include <sodium.h>
 
 #include "abuse/desk.h"
-#include "abuse/lookalike.h"
 #include "auth/auth.h"
 #include "ctl/dump.h"
 #include "ctl/server_int.h"
@@ -26,7 +25,6 @@
 #include "store/abuse.h"
 #include "store/account.h"
 #include "store/audit.h"
-#include "upd/hostrr.h"
 #include "upd/hostset.h"
 
 static const char *arg_str(ctl_call_t *c, const char *key)
@@ -130,6 +128,7 @@ static int cmd_user_add(ctl_call_t *c)
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->email, sizeof(a->email), "%s", email ? email : "");
 	a->max_hosts = (int)max_hosts;
+	a->admin = json_is_true(json_object_get(c->args, "admin"));
 	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
 	ret = auth_password_hash(pw, strlen(pw), a->pwhash);
 	if (ret != 0) {
@@ -149,14 +148,7 @@ typedef struct {
 static int user_row(const db_user_t *u, void *ctx)
 {
 	list_t *l = ctx;
-	int hosts = 0;
-	db_user_host_count(l->db, u->id, &hosts);
-	json_array_append_new(l->arr, json_pack("{s:s, s:s, s:i, s:i, s:I, s:b}", "name", u->name,
-	                                        "email", u->email, "hosts", hosts,
-	                                        "max_hosts", u->max_hosts,
-	                                        "created", (json_int_t)u->created,
-	                                        "disabled", u->disabled));
-	return 0;
+	return json_array_append_new(l->arr, ops_user_json(l->db, u));
 }
 
 static int cmd_user_list(ctl_call_t *c)
@@ -186,47 +178,45 @@ static int cmd_user_del(ctl_call_t *c)
 	return 0;
 }
 
-/* ---- hosts ---- */
-
-static bool reserved(ctl_call_t *c, const char *label)
+/* user set NAME --admin | --no-admin */
+static int cmd_user_set(ctl_call_t *c)
 {
-	extern const size_t hostname_reserved_default_count;
-	if (hostname_check_reserved(label, hostname_reserved_default,
-	                            hostname_reserved_default_count) != 0)
-		return true;
-	return hostname_check_reserved(label, (const char *const *)c->conf->reserved.v,
-	                               c->conf->reserved.n) != 0;
+	const char *name;
+	int ret = need_str(c, "name", &name);
+	if (ret != 0)
+		return ret;
+	bool on = json_is_true(json_object_get(c->args, "admin"));
+	bool off = json_is_true(json_object_get(c->args, "no_admin"));
+	if (on == off)
+		return bad(c, "say --admin or --no-admin");
+	ctl_job_t *j = ctl_job_new(op_user_admin);
+	if (j == NULL)
+		return -ENOMEM;
+	op_user_admin_t *a = &j->a.user_admin;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->admin = on;
+	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+	c->job = j;
+	return 0;
 }
 
+/* ---- hosts ---- */
+
+/* The name's rules (namecheck.h) are the writer's, so that the operator,
+ * the API and its availability check can never disagree. */
 static int cmd_host_add(ctl_call_t *c)
 {
-	char fqdn[HOSTNAME_BUF], label[HOSTNAME_BUF];
-	const char *owner;
+	const char *name, *owner;
 	int ret;
-	if ((ret = host_arg(c, "name", fqdn, sizeof(fqdn))) != 0 ||
-	    (ret = need_str(c, "owner", &owner)) != 0)
+	if ((ret = need_str(c, "name", &name)) != 0 || (ret = need_str(c, "owner", &owner)) != 0)
 		return ret;
-	if (strlen(fqdn) > HOSTRR_NAME_MAX)
-		return bad(c, "%s is too long: at most %d characters", fqdn, HOSTRR_NAME_MAX);
-	const conf_zone_t *zone;
-	ret = hostname_split(fqdn, c->conf, &zone, label, sizeof(label));
-	if (ret == DDNS_ENOZONE)
-		return bad(c, "%s is not in a zone this server serves", fqdn);
-	if (ret != 0)
-		return bad(c, "%s is a zone, not a host", fqdn);
-	if (reserved(c, label))
-		return bad(c, "%s is reserved", fqdn);
-	char *save = NULL, why[LOOKALIKE_WHY_MAX];
-	for (char *l = strtok_r(label, ".", &save); l; l = strtok_r(NULL, ".", &save))
-		if (lookalike_check(l, (const char *const *)c->conf->brand_words.v,
-		                    c->conf->brand_words.n, why, sizeof(why)) == DDNS_ERESERVED)
-			return bad(c, "%s is refused: it %s", fqdn, why);
+	if (strlen(name) >= DB_NAME_MAX || strlen(owner) >= 64)
+		return bad(c, "%s is too long", strlen(name) >= DB_NAME_MAX ? "the host name" : "the owner");
 	ctl_job_t *j = ctl_job_new(op_host_add);
 	if (j == NULL)
 		return -ENOMEM;
 	op_host_add_t *a = &j->a.host_add;
-	snprintf(a->fqdn, sizeof(a->fqdn), "%s", fqdn);
-	a->zone = zone;
+	snprintf(a->fqdn, sizeof(a->fqdn), "%s", name);
 	snprintf(a->user, sizeof(a->user), "%s", owner);
 	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
 	bool given;
@@ -479,22 +469,8 @@ static int cmd_abuse_show(ctl_call_t *c)
 	if (r == NULL)
 		return -ENOMEM;
 	int ret = report_arg(c, r);
-	if (ret == 0) {
-		c->result = desk_report_json(r, true);
-		db_host_t h;
-		if (db_host_get(c->rdb, r->host, &h) == 0) {
-			json_t *o = ops_host_json(&h);
-			db_user_t u;
-			if (db_user_get_id(c->rdb, h.user, &u) == 0)
-				json_object_set_new(o, "owner", json_string(u.name));
-			json_object_set_new(c->result, "host_now", o);
-		}
-		if (r->reporter) {
-			db_reporter_t rep;
-			if (db_reporter_get_id(c->rdb, r->reporter, &rep) == 0)
-				json_object_set_new(c->result, "reporter", json_string(rep.name));
-		}
-	}
+	if (ret == 0 && (c->result = desk_report_show(c->rdb, r)) == NULL)
+		ret = -ENOMEM;
 	free(r);
 	return ret;
 }
@@ -590,10 +566,7 @@ static int cmd_reporter_list(ctl_call_t *c)
 
 static int audit_row(const db_audit_t *a, void *ctx)
 {
-	json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id,
-	                                     "time", (json_int_t)a->time, "actor", a->actor,
-	                                     "action", a->action, "target", a->target,
-	                                     "reason", a->reason, "evidence", a->evidence));
+	json_array_append_new(ctx, ops_audit_json(a));
 	return 0;
 }
 
@@ -664,6 +637,7 @@ static const struct {
 	{ "user.add", cmd_user_add },
 	{ "user.list", cmd_user_list },
 	{ "user.del", cmd_user_del },
+	{ "user.set", cmd_user_set },
 	{ "host.add", cmd_host_add },
 	{ "host.list", cmd_host_list },
 	{ "host.show", cmd_host_show },

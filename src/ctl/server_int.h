@@ -22,6 +22,7 @@ struct ctl_job {
 	union {
 		op_user_add_t user_add;
 		op_user_del_t user_del;
+		op_user_admin_t user_admin;
 		op_host_add_t host_add;
 		op_host_update_t host_update;
 		op_host_state_t host_state;

@@ -25,6 +25,7 @@ struct dns_server {
 	pthread_t *udp_threads;
 	tcp_worker_t tcp;
 	pthread_t tcp_thread;
+	dns_count_t *counts;        /* one per UDP worker, then TCP's */
 	int stop_fd;
 	unsigned started;           /* UDP threads running */
 	bool tcp_started;
@@ -107,8 +108,13 @@ int dns_server_new(const conf_t *conf, zoneset_t *const *zones, const query_conf
 	s->udp = calloc(s->nworkers, sizeof(*s->udp));
 	s->udp_threads = calloc(s->nworkers, sizeof(*s->udp_threads));
 	s->tcp.fds = calloc(naddr, sizeof(int));
-	if (s->stop_fd < 0 || s->udp == NULL || s->udp_threads == NULL || s->tcp.fds == NULL)
+	s->counts = aligned_alloc(_Alignof(dns_count_t), (s->nworkers + 1) * sizeof(dns_count_t));
+	if (s->stop_fd < 0 || s->udp == NULL || s->udp_threads == NULL || s->tcp.fds == NULL ||
+	    s->counts == NULL)
 		goto nomem;
+	for (unsigned i = 0; i <= s->nworkers; i++)
+		atomic_init(&s->counts[i].n, 0);
+	s->tcp.count = &s->counts[s->nworkers];
 
 	/* TCP listeners first: binding them without SO_REUSEPORT also tells us
 	 * whether anyone else holds the port, which UDP sockets with
@@ -136,6 +142,7 @@ int dns_server_new(const conf_t *conf, zoneset_t *const *zones, const query_conf
 				goto fail;
 		}
 		w->stop_fd = s->stop_fd;
+		w->count = &s->counts[i];
 		w->zones = zones;
 		w->qc = qc;
 	}
@@ -152,6 +159,14 @@ nomem:
 fail:
 	dns_server_free(s);
 	return DDNS_ECONF;
+}
+
+uint64_t dns_server_queries(const dns_server_t *s)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i <= s->nworkers; i++)
+		n += atomic_load_explicit(&s->counts[i].n, memory_order_relaxed);
+	return n;
 }
 
 void dns_server_set_xfr(dns_server_t *s, dns_xfr_cb cb, void *ctx)
@@ -256,6 +271,7 @@ void dns_server_free(dns_server_t *s)
 	}
 	free(s->tcp.adopt);
 	free(s->udp_threads);
+	free(s->counts);
 	free(s);
 }
 

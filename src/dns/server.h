@@ -63,6 +63,28 @@ void dns_server_stop(dns_server_t *s);
 
 void dns_server_free(dns_server_t *s);
 
+/*
+ * DNS messages received by the DNS threads so far (every UDP datagram, and
+ * TCP messages other than updates and transfers), for the status page's
+ * queries per second. Each
+ * thread counts its own in a cache line of its own; this sums them. Any
+ * thread; the sum is a moment's, not a snapshot of all threads at once.
+ */
+uint64_t dns_server_queries(const dns_server_t *s);
+
+/* One thread's query count, alone in its cache line: only that thread
+ * writes it (a relaxed load and store: no locked instruction, no line
+ * bouncing between workers), dns_server_queries reads it. */
+typedef struct {
+	_Alignas(64) _Atomic uint64_t n;
+} dns_count_t;
+
+static inline void dns_count_add(dns_count_t *c, uint64_t n)
+{
+	atomic_store_explicit(&c->n, atomic_load_explicit(&c->n, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+}
+
 /* Internal: the thread bodies (udp.c, tcp.c). */
 typedef struct udp_worker udp_worker_t;
 typedef struct tcp_worker tcp_worker_t;
@@ -85,6 +107,7 @@ struct udp_worker {
 	atomic_bool stop;                /* set before stop_fd is written */
 	zoneset_t *const *zones;
 	const query_conf_t *qc;
+	dns_count_t *count;              /* queries received */
 };
 
 /*
@@ -113,6 +136,7 @@ struct tcp_worker {
 	int stop_fd;
 	zoneset_t *const *zones;
 	const query_conf_t *qc;
+	dns_count_t *count;              /* queries received */
 	unsigned max_clients;
 	unsigned idle_timeout_ms;
 	unsigned msg_timeout_ms;

@@ -171,6 +171,7 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 			           c->outlen - c->outpos, &c->peer, st->w->xfr_ctx);
 			return HANDED_OFF;
 		}
+		dns_count_add(st->w->count, 1);
 		size_t rlen = query_answer(&st->env, c->in + pos + 2, mlen, st->resp, 65535, true);
 		if (rlen == 0 && st->env.signed_query && st->w->update != NULL) {
 			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,

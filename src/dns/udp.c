@@ -51,6 +51,7 @@ static int serve_batch(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t 
 	int n = recvmmsg(fd, b->rx, BATCH, flags, NULL);
 	if (n <= 0)
 		return n;
+	dns_count_add(w->count, (uint64_t)n); /* once per batch */
 	int out = 0;
 	for (int i = 0; i < n; i++) {
 		const uint8_t *m = b->rxbuf[i];

@@ -60,6 +60,16 @@ static void set_error(http_job_t *job, int status, const char *fmt, ...)
 	job->out = json_pack("{s:s}", "error", msg);
 }
 
+void api_error(http_job_t *job, int status, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_error(job, status, "%s", msg);
+}
+
 static void on_req_gone(void *p)
 {
 	http_job_t *job = *(http_job_t **)p;
@@ -75,6 +85,7 @@ static void job_free(http_job_t *job)
 		*job->link = NULL;
 	json_decref(job->wreq.result);
 	json_decref(job->body);
+	json_decref(job->query);
 	json_decref(job->out);
 	json_decref(job->extra);
 	sodium_memzero(job->secret, sizeof(job->secret));
@@ -164,6 +175,16 @@ static int done(http_job_t *job)
 	job->stage = JOB_API_DONE;
 	http_job_post(job);
 	return 0;
+}
+
+int api_submit(http_job_t *job, wop_fn op, void *args)
+{
+	return submit(job, op, args);
+}
+
+int api_done(http_job_t *job)
+{
+	return done(job);
 }
 
 /* Authenticates on the auth thread; fills job->user and the user id. */
@@ -285,6 +306,31 @@ static bool is(const http_job_t *job, const char *m)
 static int owner_case(const db_report_t *r, void *ctx)
 {
 	return json_array_append_new(ctx, desk_report_json(r, false));
+}
+
+static int operator_case(const db_report_t *r, void *ctx)
+{
+	return json_array_append_new(ctx, desk_report_json(r, true));
+}
+
+json_t *api_host_detail(db_t *db, const db_host_t *h, bool operator)
+{
+	json_t *o = ops_host_json(h), *hist = json_array(), *toks = json_array();
+	db_history_foreach(db, h->id, 100, history_row, hist);
+	db_token_foreach(db, h->id, token_row, toks);
+	json_object_set_new(o, "history", hist);
+	json_object_set_new(o, "tokens", toks);
+	json_t *cases = json_array();
+	db_report_foreach(db, NULL, h->name, operator ? 100 : 20,
+	                  operator ? operator_case : owner_case, cases);
+	json_object_set_new(o, "abuse", cases);
+	return o;
+}
+
+bool api_own_host(db_t *db, http_job_t *job, int64_t uid, const char *name, db_host_t *h,
+                  char *fqdn, size_t len)
+{
+	return own_host(db, job, uid, name, h, fqdn, len);
 }
 
 static bool category_ok(const char *c)
@@ -561,6 +607,8 @@ static int route(db_t *db, http_job_t *job)
 		return public_route(db, job, seg, n);
 	if (!authenticate(db, job, &uid))
 		return done(job);
+	if (api_hosts_route(db, job, uid, seg, n) || api_admin_route(db, job, uid, seg, n))
+		return 0;
 	bool hosts = n >= 1 && strcmp(seg[0], "hosts") == 0;
 	bool tokens = n >= 1 && strcmp(seg[0], "tokens") == 0;
 
@@ -578,16 +626,8 @@ static int route(db_t *db, http_job_t *job)
 	if (hosts && n == 2 && is(job, "GET")) {
 		if (!own_host(db, job, uid, seg[1], &h, fqdn, sizeof(fqdn)))
 			return done(job);
-		json_t *o = ops_host_json(&h), *hist = json_array(), *toks = json_array();
-		db_history_foreach(db, h.id, 100, history_row, hist);
-		db_token_foreach(db, h.id, token_row, toks);
-		json_object_set_new(o, "history", hist);
-		json_object_set_new(o, "tokens", toks);
-		json_t *cases = json_array();
-		db_report_foreach(db, NULL, fqdn, 20, owner_case, cases);
-		json_object_set_new(o, "abuse", cases);
 		job->status = 200;
-		job->out = o;
+		job->out = api_host_detail(db, &h, false);
 		return done(job);
 	}
 	if (hosts && n == 2 && is(job, "PATCH")) {
@@ -742,6 +782,13 @@ int api_on_request(h2o_handler_t *self, h2o_req_t *req)
 			}
 			sodium_memzero(raw, sizeof(raw));
 		}
+	}
+	if ((job->query = http_query_json(req)) == NULL) {
+		set_error(job, 400, "the query string is malformed (a bad %%-escape, a control "
+		          "character or too many parameters)");
+		job->stage = JOB_API_DONE;
+		api_finish(job);
+		return 0;
 	}
 	if (req->entity.base != NULL && req->entity.len > 0) {
 		json_error_t jerr;

@@ -26,6 +26,9 @@ int http_server_start(http_server_t *s);
 /* Reads the dashboard's files (web-root) as start-up would, for
  * `ddnsd --check`; 0, or DDNS_ECONF with the reason in err. */
 int http_check_web_root(const conf_t *conf, char *err, size_t errlen);
+/* The status page's figures (stats.h); before http_server_start. */
+struct stats;
+void http_server_set_stats(http_server_t *s, struct stats *stats);
 /* Stops accepting, lets the loops finish, joins every thread. */
 void http_server_stop(http_server_t *s);
 void http_server_free(http_server_t *s);

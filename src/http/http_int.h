@@ -40,6 +40,7 @@ struct http_server {
 	int access_fd;                      /* the access log, -1 when off */
 	SSL_CTX *tls;                       /* for https-listen, or NULL */
 	static_site_t *site;                /* the dashboard's files, or NULL */
+	struct stats *stats;                /* the status page's rates (stats.h) */
 	atomic_bool stopping;
 };
 
@@ -102,6 +103,7 @@ struct http_job {
 	char method[8];
 	char path[512];
 	json_t *body;
+	json_t *query;                      /* the query string's parameters */
 	char bearer[64];
 	int status;                         /* the reply's HTTP status */
 	json_t *out;                        /* the reply's JSON body */
@@ -113,6 +115,10 @@ struct http_job {
 		op_apitoken_t apitoken;
 		op_report_t report;
 		op_appeal_t appeal;
+		op_host_add_t host_add;
+		op_host_del_t host_del;
+		op_host_state_t host_state;
+		op_abuse_decide_t abuse_decide;
 	} api;
 	http_job_t *next;                   /* auth queue link */
 };
@@ -158,6 +164,36 @@ void static_security_headers(h2o_req_t *req, bool page);
 
 /* Sends the reply of a finished API job (loop thread). */
 void api_finish(http_job_t *job);
+
+/* The query string's parameters, percent-decoded, as a JSON object of
+ * strings (a key given twice: the last); NULL when it is malformed (a bad
+ * escape, a control character, not UTF-8, too many). Loop thread. */
+json_t *http_query_json(h2o_req_t *req);
+
+/*
+ * The API's routes in files of their own, called by api.c's route() on an
+ * auth thread once the caller (uid) is authenticated: they answer with
+ * api_done() or hand a change on with api_submit(), and return 1, or
+ * return 0 when the path is not theirs. api_error sets the reply to
+ * {"error": ...} with status.
+ */
+int api_hosts_route(db_t *db, http_job_t *job, int64_t uid, char **seg, int n);
+int api_admin_route(db_t *db, http_job_t *job, int64_t uid, char **seg, int n);
+void api_error(http_job_t *job, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int api_done(http_job_t *job);
+int api_submit(http_job_t *job, wop_fn op, void *args);
+
+/* A host as GET /api/v1/hosts/NAME shows it: records, history, tokens
+ * (no secrets) and the abuse cases about it (operator: with evidence and
+ * reporter, else without). */
+json_t *api_host_detail(db_t *db, const db_host_t *h, bool operator);
+
+/* The caller's (uid's) host called name into h and its normalised name
+ * into fqdn; otherwise false with the reply set (400, or 404 also for
+ * another user's host). */
+bool api_own_host(db_t *db, http_job_t *job, int64_t uid, const char *name, db_host_t *h,
+                  char *fqdn, size_t len);
 
 /* The server of a request's loop. */
 http_thread_t *http_thread_of(h2o_req_t *req);

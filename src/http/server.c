@@ -445,6 +445,11 @@ fail:
 	return ret;
 }
 
+void http_server_set_stats(http_server_t *s, struct stats *stats)
+{
+	s->stats = stats;
+}
+
 int http_server_start(http_server_t *s)
 {
 	for (unsigned i = 0; i < s->nthreads; i++) {

@@ -769,3 +769,20 @@ int update_on_checkip(h2o_handler_t *self, h2o_req_t *req)
 	h2o_send_inline(req, body, (size_t)n);
 	return 0;
 }
+
+json_t *http_query_json(h2o_req_t *req)
+{
+	params_t p;
+	parse_query(req, &p);
+	json_t *o = json_object();
+	for (size_t i = 0; o != NULL && !p.bad && i < p.n; i++) {
+		json_t *v = json_string(p.val[i]);
+		if (v == NULL || json_object_set_new(o, p.key[i], v) != 0)
+			p.bad = true; /* not UTF-8 */
+	}
+	if (p.bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

@@ -100,6 +100,8 @@ static const key_t_ schema[] = {
 	{ S_ZONE, "notify",         T_ADDRS,   0, 0, "", ZN(notify) },
 	{ S_ZONE, "allow-transfer", T_ACL,     0, 0, "", ZN(allow_transfer) },
 	{ S_ZONE, "suspended",      T_SUSPEND, 0, 0, "nxdomain", ZN(suspended) },
+	{ S_ZONE, "ttl-min",        T_UINT,    1, 86400, "30", ZN(ttl_min) },
+	{ S_ZONE, "ttl-max",        T_UINT,    1, 86400, "86400", ZN(ttl_max) },
 };
 #define SCHEMA_LEN (sizeof(schema) / sizeof(schema[0]))
 
@@ -562,6 +564,13 @@ static int check_zone(parser_t *p, conf_zone_t *z)
 	char buf[CONF_NAME_MAX + 32];
 	if (z->ns.n == 0) {
 		perr(p, z->line, "zone %s: 'ns' is required", z->name);
+		return -1;
+	}
+	/* The default TTL is what a user gets without choosing: it must be
+	 * one they could have chosen. */
+	if (z->ttl_min > z->ttl_max || z->ttl < z->ttl_min || z->ttl > z->ttl_max) {
+		perr(p, z->line, "zone %s: ttl-min %u <= ttl %u <= ttl-max %u does not hold", z->name,
+		     z->ttl_min, z->ttl, z->ttl_max);
 		return -1;
 	}
 	if (z->soa_rname == NULL) {

@@ -67,6 +67,7 @@ typedef struct {
 	conf_addrs_t notify;
 	conf_acl_t allow_transfer;
 	conf_suspend_t suspended;
+	uint32_t ttl_min, ttl_max;   /* TTLs users may choose for their hosts */
 	int line;                    /* where the section starts */
 } conf_zone_t;
 

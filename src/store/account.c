@@ -147,15 +147,25 @@ int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ct
 	return db_step_each(st, user_row, &e);
 }
 
+/* The one number sql (with ?1 bound to id) returns. */
+static int count_of(db_t *db, const char *sql, int64_t id, int64_t *n)
+{
+	int ret;
+	sqlite3_stmt *st = get_row(db, sql, NULL, id, &ret);
+	if (st != NULL) {
+		*n = sqlite3_column_int64(st, 0);
+		db_reset(st);
+	}
+	return ret;
+}
+
 int db_user_host_count(db_t *db, int64_t user, int *count)
 {
 	static const char sql[] = "SELECT count(*) FROM host WHERE user = ?1";
-	int ret;
-	sqlite3_stmt *st = get_row(db, sql, NULL, user, &ret);
-	if (st != NULL) {
-		*count = sqlite3_column_int(st, 0);
-		db_reset(st);
-	}
+	int64_t n = 0;
+	int ret = count_of(db, sql, user, &n);
+	if (ret == 0)
+		*count = (int)n;
 	return ret;
 }
 
@@ -826,4 +836,92 @@ int db_journal_prune(db_t *db, int64_t zone, int64_t below)
 	sqlite3_bind_int64(st, 1, zone);
 	sqlite3_bind_int64(st, 2, below);
 	return db_step_done(st);
+}
+
+/* ---- the operators' pages ---- */
+
+int db_user_set_admin(db_t *db, int64_t id, bool admin)
+{
+	static const char sql[] = "UPDATE user SET admin = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, admin);
+	int ret = db_step_done(st);
+	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
+		ret = DDNS_ENOENT;
+	return ret;
+}
+
+/* "%text%" with LIKE's wildcards in text escaped by '\', so that a search
+ * for "50%" finds "50%" and not everything starting with "50". */
+static int like_pattern(const char *text, char *out, size_t len)
+{
+	size_t o = 0;
+	out[o++] = '%';
+	for (const char *p = text; *p; p++) {
+		if (o + 4 > len)
+			return -EINVAL;
+		if (*p == '%' || *p == '_' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return 0;
+}
+
+/* Runs a search statement (?1 the pattern, ?2 the limit) with row. */
+static int search(db_t *db, const char *sql, const char *text, int limit,
+                  int (*row)(sqlite3_stmt *st, void *ctx), void *fn, void *ctx)
+{
+	char pat[2 * DB_TEXT_MAX + 3];
+	if (like_pattern(text, pat, sizeof(pat)) != 0)
+		return -EINVAL;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	each_t e = { fn, ctx };
+	return db_step_each(st, row, &e);
+}
+
+int db_user_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE name LIKE ?1 ESCAPE '\\' "
+	                          "OR email LIKE ?1 ESCAPE '\\' ORDER BY name LIMIT ?2";
+	return search(db, sql, text, limit, user_row, (void *)fn, ctx);
+}
+
+int db_host_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_host_t *h, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " HOST_COLS " FROM host WHERE name LIKE ?1 ESCAPE '\\' "
+	                          "OR user IN (SELECT id FROM user WHERE name LIKE ?1 ESCAPE '\\') "
+	                          "ORDER BY name LIMIT ?2";
+	return search(db, sql, text, limit, host_row, (void *)fn, ctx);
+}
+
+int db_count_users_hosts(db_t *db, int64_t *users, int64_t *hosts)
+{
+	static const char sql[] = "SELECT (SELECT count(*) FROM user), (SELECT count(*) FROM host)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	int ret = db_step_row(st);
+	if (ret == 0) {
+		*users = sqlite3_column_int64(st, 0);
+		*hosts = sqlite3_column_int64(st, 1);
+		db_reset(st);
+	}
+	return ret;
+}
+
+int db_zone_host_count(db_t *db, int64_t zone, int64_t *hosts)
+{
+	static const char sql[] = "SELECT count(*) FROM host WHERE zone = ?1";
+	return count_of(db, sql, zone, hosts);
 }

@@ -183,3 +183,22 @@ int db_journal_foreach(db_t *db, int64_t zone, uint32_t after, db_journal_fn fn,
 /* Deletes a zone's journal rows of serials below `below` (a range on the
  * primary key: its cost does not grow with the journal). */
 int db_journal_prune(db_t *db, int64_t zone, int64_t below);
+
+/* ---- the operators' pages ---- */
+
+/* Gives user id the admin role or takes it away. DDNS_ENOENT: no such
+ * user. */
+int db_user_set_admin(db_t *db, int64_t id, bool admin);
+
+/* Users whose name or email contains text, hosts whose name or owner's
+ * name does (any case; text is taken literally: % and _ are no
+ * wildcards), by name, at most limit. fn's non-zero return stops and is returned. -EINVAL for a
+ * text longer than DB_TEXT_MAX. */
+int db_user_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_user_t *u, void *ctx), void *ctx);
+int db_host_search(db_t *db, const char *text, int limit,
+                   int (*fn)(const db_host_t *h, void *ctx), void *ctx);
+
+/* How many users and hosts there are; the hosts of one zone. */
+int db_count_users_hosts(db_t *db, int64_t *users, int64_t *hosts);
+int db_zone_host_count(db_t *db, int64_t zone, int64_t *hosts);

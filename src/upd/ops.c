@@ -12,6 +12,7 @@
 #include "lib/name.h"
 #include "store/audit.h"
 #include "upd/hostrr.h"
+#include "upd/namecheck.h"
 #include "abuse/desk.h"
 #include "upd/ops.h"
 
@@ -224,13 +225,6 @@ int op_user_del(wctx_t *w, wreq_t *r)
 
 /* ---- hosts ---- */
 
-static int count_rr(const uint8_t *o, size_t ol, uint16_t t, uint32_t ttl, const uint8_t *rd,
-                    size_t rl, void *ctx)
-{
-	(*(int *)ctx)++;
-	return 0;
-}
-
 int op_host_add(wctx_t *w, wreq_t *r)
 {
 	op_host_add_t *a = r->args;
@@ -251,16 +245,24 @@ int op_host_add(wctx_t *w, wreq_t *r)
 		         u.max_hosts);
 		return DDNS_EQUOTA;
 	}
+	/* The same rules as the API's availability check, on the writer's
+	 * own view of the database: nothing can change between the check
+	 * and the insert. */
+	char fqdn[HOSTNAME_BUF];
+	const conf_zone_t *zc;
+	if ((ret = namecheck(db, wctx_conf(w), wctx_now(w), a->fqdn, u.id, fqdn, &zc, r->msg,
+	                     sizeof(r->msg))) != 0)
+		return ret;
 
 	db_host_t h;
 	memset(&h, 0, sizeof(h));
-	snprintf(h.name, sizeof(h.name), "%s", a->fqdn);
-	h.zone = wctx_zone_id(w, a->zone);
+	snprintf(h.name, sizeof(h.name), "%s", fqdn);
+	h.zone = wctx_zone_id(w, zc);
 	uint8_t full[NAME_WIRE_MAX], apex[NAME_WIRE_MAX];
-	int fl = name_to_wire(a->fqdn, full), al = name_to_wire(a->zone->name, apex);
+	int fl = name_to_wire(fqdn, full), al = name_to_wire(zc->name, apex);
 	int rel = fl > 0 && al > 0 ? name_rel_len(full, fl, apex, al) : -1;
 	if (h.zone < 0 || rel <= 0) {
-		snprintf(r->msg, sizeof(r->msg), "%s is not a host name in zone %s", a->fqdn, a->zone->name);
+		snprintf(r->msg, sizeof(r->msg), "%s is not a host name in zone %s", fqdn, zc->name);
 		return -EINVAL;
 	}
 	memcpy(h.owner, full, rel);
@@ -270,37 +272,21 @@ int op_host_add(wctx_t *w, wreq_t *r)
 	h.has_v6 = a->has_v6;
 	memcpy(h.v4, a->v4, 4);
 	memcpy(h.v6, a->v6, 16);
-	h.ttl = a->ttl ? a->ttl : a->zone->ttl;
+	h.ttl = a->ttl ? a->ttl : zc->ttl;
 	h.mx_pref = 10;
 	snprintf(h.txt, sizeof(h.txt), "[]");
 	snprintf(h.acme, sizeof(h.acme), "[]");
 	h.created = h.updated = wctx_now(w);
 	snprintf(h.src, sizeof(h.src), "%s", a->actor);
-
-	if ((ret = desk_name_held(w, a->fqdn, u.id, r->msg, sizeof(r->msg))) != 0)
-		return ret;
-	db_host_t taken;
-	if ((ret = db_host_get(db, a->fqdn, &taken)) != DDNS_ENOENT) {
-		if (ret == 0)
-			snprintf(r->msg, sizeof(r->msg), "host %s already exists", a->fqdn);
-		return ret == 0 ? DDNS_EEXIST : ret;
-	}
-	int existing = 0;
-	if ((ret = db_rr_owner_foreach(db, h.zone, h.owner, h.ownerlen, count_rr, &existing)) != 0)
-		return ret;
-	if (existing > 0) {
-		snprintf(r->msg, sizeof(r->msg), "%s is already used by the zone's own records", a->fqdn);
-		return DDNS_EEXIST;
-	}
 	ret = db_host_add(db, &h);
 	if (ret == DDNS_EEXIST)
-		snprintf(r->msg, sizeof(r->msg), "host %s already exists", a->fqdn);
+		snprintf(r->msg, sizeof(r->msg), "host %s already exists", fqdn);
 	if (ret == 0)
 		ret = publish_host(w, &h, NULL, false);
 	if (ret == DDNS_ECNAME)
-		snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
+		snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", fqdn);
 	if (ret == 0)
-		ret = audit(w, a->actor, "host.add", a->fqdn, NULL, NULL);
+		ret = audit(w, a->actor, "host.add", fqdn, NULL, NULL);
 	if (ret == 0)
 		ret = desk_host_created(w, &h);
 	if (ret == 0) {
@@ -376,6 +362,15 @@ static void host_update_result(wreq_t *r, op_host_update_t *a, const db_host_t *
 		r->result = ops_host_update_json(a, h);
 }
 
+int ops_ttl_check(const conf_zone_t *zc, uint32_t ttl, char *msg, size_t msglen)
+{
+	if (ttl >= zc->ttl_min && ttl <= zc->ttl_max)
+		return 0;
+	snprintf(msg, msglen, "a TTL in %s is from %u to %u seconds, not %u", zc->name, zc->ttl_min,
+	         zc->ttl_max, ttl);
+	return -EINVAL;
+}
+
 int op_host_update(wctx_t *w, wreq_t *r)
 {
 	op_host_update_t *a = r->args;
@@ -388,6 +383,11 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		snprintf(r->msg, sizeof(r->msg), "no host %s", a->fqdn);
 		return DDNS_ENOENT;
 	}
+	/* A user keeps to the zone's TTL limits; the operator (ddnsctl,
+	 * user 0) may set any TTL. */
+	const conf_zone_t *zc = (a->set & HSET_TTL) && a->user != 0 ? zone_of(w, old.zone) : NULL;
+	if (zc != NULL && (ret = ops_ttl_check(zc, a->ttl, r->msg, sizeof(r->msg))) != 0)
+		return ret;
 	a->state = old.state;
 	if (old.state == HOST_SUSPENDED) {
 		snprintf(r->msg, sizeof(r->msg), "host %s is suspended: %s", a->fqdn, old.reason);
@@ -466,6 +466,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		return ret;
 	if ((a->set & (HSET_V4 | HSET_V6)) && (ret = desk_host_addressed(w, &h, &old)) != 0)
 		return ret;
+	wctx_count_update(w);
 	r->changed = true;
 	host_update_result(r, a, &h);
 	return 0;
@@ -618,6 +619,23 @@ int op_tsig_add(wctx_t *w, wreq_t *r)
 	return ret;
 }
 
+
+json_t *ops_user_json(db_t *db, const db_user_t *u)
+{
+	int hosts = 0;
+	db_user_host_count(db, u->id, &hosts);
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:I, s:i, s:i, s:b}", "name", u->name,
+	                 "email", u->email, "verified", u->verified, "admin", u->admin,
+	                 "totp", u->totp, "created", (json_int_t)u->created,
+	                 "max_hosts", u->max_hosts, "hosts", hosts, "disabled", u->disabled);
+}
+
+json_t *ops_audit_json(const db_audit_t *a)
+{
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id,
+	                 "time", (json_int_t)a->time, "actor", a->actor, "action", a->action,
+	                 "target", a->target, "reason", a->reason, "evidence", a->evidence);
+}
 
 int ops_audit(wctx_t *w, const char *actor, const char *action, const char *target,
               const char *reason, const char *evidence)

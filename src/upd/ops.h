@@ -14,6 +14,7 @@
 
 #include "lib/conf.h"
 #include "store/account.h"
+#include "store/audit.h"
 #include "upd/writer.h"
 
 #define OP_ACTOR_MAX 128
@@ -33,9 +34,16 @@ typedef struct {
 	char actor[OP_ACTOR_MAX];
 } op_user_del_t;
 
+/* Gives a user the admin role (the operators' pages) or takes it away;
+ * audited when it changes anything (adminops.c). */
 typedef struct {
-	char fqdn[DB_NAME_MAX];          /* normalised */
-	const conf_zone_t *zone;         /* the zone it is in */
+	char name[64];
+	bool admin;
+	char actor[OP_ACTOR_MAX];
+} op_user_admin_t;
+
+typedef struct {
+	char fqdn[DB_NAME_MAX];          /* checked by the writer (namecheck.h) */
 	char user[64];
 	bool has_v4, has_v6;
 	uint8_t v4[4], v6[16];
@@ -132,6 +140,7 @@ typedef struct {
 
 int op_user_add(wctx_t *w, wreq_t *r);
 int op_user_del(wctx_t *w, wreq_t *r);
+int op_user_admin(wctx_t *w, wreq_t *r);
 int op_host_add(wctx_t *w, wreq_t *r);
 int op_host_update(wctx_t *w, wreq_t *r);
 int op_host_state(wctx_t *w, wreq_t *r);
@@ -150,11 +159,23 @@ int op_apitoken_revoke(wctx_t *w, wreq_t *r);
  * a database without users or hosts. */
 int op_import(wctx_t *w, wreq_t *r);
 
+/* 0 when a user may give a host in zone zc this TTL (ttl-min, ttl-max);
+ * -EINVAL with a sentence in msg otherwise. Any thread. */
+int ops_ttl_check(const conf_zone_t *zc, uint32_t ttl, char *msg, size_t msglen);
+
 /* The JSON description of a host, as `host show` and the API print it. */
 json_t *ops_host_json(const db_host_t *h);
 
 /* The result of a successful host update whose host went to a->out. */
 json_t *ops_host_update_json(const op_host_update_t *a, const db_host_t *h);
+
+/* A user as `ddnsctl user list` and the admin API show it, with how many
+ * hosts they have (read from db, the caller's connection). Never the
+ * password hash or the TOTP secret. */
+json_t *ops_user_json(db_t *db, const db_user_t *u);
+
+/* One audit row as `ddnsctl audit` and the admin API print it. */
+json_t *ops_audit_json(const db_audit_t *a);
 
 /* Appends an administrative action to the audit chain (writer thread). */
 int ops_audit(wctx_t *w, const char *actor, const char *action, const char *target,

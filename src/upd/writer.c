@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,8 @@ struct writer {
 	ckpt_t *ckpt;             /* checkpoints off the COMMIT path */
 	uint8_t *jbuf[2];         /* journal: removed, added */
 	size_t jlen[2], jcap[2];
+	uint64_t batch_updates;   /* host updates applied in the open transaction */
+	_Atomic uint64_t updates; /* host updates committed (writer_updates) */
 };
 
 static void pend_drop(writer_t *w, size_t from);
@@ -302,16 +305,28 @@ int wctx_set_serial(wctx_t *c, int64_t zone_id, uint32_t serial)
 	return 0;
 }
 
+void wctx_count_update(wctx_t *c)
+{
+	c->w->batch_updates++;
+}
+
+uint64_t writer_updates(const writer_t *w)
+{
+	return atomic_load_explicit(&w->updates, memory_order_relaxed);
+}
+
 int wctx_run(wctx_t *c, wreq_t *sub)
 {
 	writer_t *w = c->w;
 	size_t mark = w->npend;
+	uint64_t umark = w->batch_updates;
 	if (db_savepoint(w->db) != 0)
 		return DDNS_EDB;
 	sub->status = sub->op(c, sub);
 	if (sub->status != 0) {
 		db_rollback_savepoint(w->db);
 		pend_drop(w, mark);
+		w->batch_updates = umark;
 	} else {
 		db_release(w->db);
 	}
@@ -554,8 +569,10 @@ static void run_batch(writer_t *w, wreq_t *batch)
 		goto done;
 	}
 	bool changed = false;
+	w->batch_updates = 0;
 	for (wreq_t *r = batch; r; r = r->next) {
 		size_t mark = w->npend;
+		uint64_t umark = w->batch_updates;
 		r->status = 0;
 		r->msg[0] = '\0';
 		if (db_savepoint(w->db) != 0) {
@@ -571,6 +588,7 @@ static void run_batch(writer_t *w, wreq_t *batch)
 			r->result = NULL;
 			db_rollback_savepoint(w->db);
 			pend_drop(w, mark);
+			w->batch_updates = umark;
 			/* Serials stay reserved until the batch ends: harmless. */
 			continue;
 		}
@@ -590,6 +608,8 @@ static void run_batch(writer_t *w, wreq_t *batch)
 		goto done;
 	}
 	(void)changed;
+	atomic_store_explicit(&w->updates, writer_updates(w) + w->batch_updates,
+	                      memory_order_relaxed);
 	publish(w);
 	if (w->ckpt)
 		ckpt_poke(w->ckpt);

@@ -80,6 +80,10 @@ void writer_submit(writer_t *w, wreq_t *r);
 /* Runs r and waits for it (for callers without their own event loop). */
 void writer_call(writer_t *w, wreq_t *r);
 
+/* Host updates that changed something, committed since start (the status
+ * page's updates per second). Any thread. */
+uint64_t writer_updates(const writer_t *w);
+
 /* ---- for operations (writer thread) ---- */
 
 db_t *wctx_db(wctx_t *w);
@@ -95,6 +99,10 @@ int wctx_touch(wctx_t *w, int64_t zone_id, const uint8_t *owner, size_t ownerlen
 
 /* Marks a whole zone to be rebuilt from the database (imports). */
 int wctx_touch_zone(wctx_t *w, int64_t zone_id);
+
+/* Counts one applied host update (writer_updates), undone with the
+ * request or batch if it fails. */
+void wctx_count_update(wctx_t *w);
 
 /* Runs the operation sub inside a nested savepoint: if it fails, its SQL
  * and the names it touched are undone, and the caller's request goes on.

@@ -680,6 +680,19 @@ def http_raw(port, data, host="127.0.0.1", timeout=10):
         return out
 
 
+def api_json(d, method, path, auth=None, body=None):
+    """A JSON API call (path below /api/v1) to d's HTTP port. auth: (user,
+    password) for Basic, a str for Bearer, or None; body: a dict or list
+    (sent as JSON) or raw text. Returns (status, parsed JSON reply)."""
+    import json
+    if isinstance(auth, str):
+        auth = "Bearer " + auth
+    r = http_request(d.http_port, "/api/v1" + path, method=method, auth=auth,
+                     body=json.dumps(body) if isinstance(body, (dict, list)) else body,
+                     headers={"Content-Type": "application/json"} if body is not None else None)
+    return r.status, json.loads(r.body)
+
+
 def wait_http(port, proc=None, timeout=20, log=lambda: "", host="127.0.0.1"):
     """Polls GET /checkip until the HTTP server answers 200."""
     deadline = time.monotonic() + timeout

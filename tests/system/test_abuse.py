@@ -13,19 +13,13 @@ import dns.message
 import pytest
 
 from ctlclient import CtlClient
-from ddnstest import (ddnsctl, ddnsctl_json, ddnsd_control_socket, http_request, new_account,
-                      start_http_ddnsd)
+from ddnstest import (api_json, ddnsctl, ddnsctl_json, ddnsd_control_socket, http_request,
+                      new_account, start_http_ddnsd)
 
 A = "/api/v1"
 
 
-def api(d, method, path, auth=None, body=None):
-    if isinstance(auth, str):
-        auth = "Bearer " + auth
-    r = http_request(d.http_port, A + path, method=method, auth=auth,
-                     body=json.dumps(body) if isinstance(body, (dict, list)) else body,
-                     headers={"Content-Type": "application/json"} if body is not None else None)
-    return r.status, json.loads(r.body)
+api = api_json
 
 
 def report(d, host, key=None, category="phishing", evidence="a fake bank log-in page",

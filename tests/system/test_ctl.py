@@ -181,7 +181,7 @@ def test_user_add_list_del(server):
     text = ok(d, "user", "list").splitlines()
     assert len(text) == 2
     assert [l for l in text if l.startswith("alice")][0].split("\t")[1:] == \
-        ["alice@example.org", "0/7 hosts"]
+        ["alice@example.org", "0/7 hosts", "user"]
 
     ok(d, "host", "add", "cam.dyn.example", "--owner", "bob", "--ipv4", "198.51.100.20")
     s.bumped("host add")

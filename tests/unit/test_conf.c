@@ -72,6 +72,11 @@ static void test_errors(void **state)
 	expect_error(ZONE "[zone dyn.example]\nns = a.b\n", "t.conf:3: zone dyn.example is configured twice");
 	expect_error(ZONE "ttl = 1\nttl = 2\n", "t.conf:4: key 'ttl' given twice");
 	expect_error(ZONE "suspended = maybe\n", "t.conf:3: suspended:");
+	expect_error(ZONE "ttl = 10\n",
+	             "t.conf:1: zone dyn.example: ttl-min 30 <= ttl 10 <= ttl-max 86400 does not hold");
+	expect_error(ZONE "ttl-min = 100\nttl-max = 50\n",
+	             "t.conf:1: zone dyn.example: ttl-min 100 <= ttl 60 <= ttl-max 50 does not hold");
+	expect_error(ZONE "ttl-max = 0\n", "t.conf:3: ttl-max:");
 	expect_error(ZONE "glue = ns1.dyn.example not-an-ip\n", "t.conf:3: glue:");
 	expect_error(ZONE "allow-transfer = 10.0.0.0/33\n", "t.conf:3: allow-transfer:");
 	expect_error("this is not ini\n" ZONE, "t.conf:1:");

@@ -78,7 +78,7 @@ static void add_owner(fx_t *f, const char *user, const char *mail, const char *f
 	snprintf(u.email, sizeof(u.email), "%s", mail);
 	assert_int_equal(auth_password_hash("password123", 11, u.pwhash), 0);
 	assert_int_equal(call(f, op_user_add, &u), 0);
-	op_host_add_t h = { .zone = &f->tz.conf->zones[0], .has_v4 = true };
+	op_host_add_t h = { .has_v4 = true };
 	snprintf(h.fqdn, sizeof(h.fqdn), "%s", fqdn);
 	snprintf(h.user, sizeof(h.user), "%s", user);
 	inet_pton(AF_INET, "192.0.2.1", h.v4);

@@ -124,7 +124,7 @@ static void add_user(fx_t *f, const char *name, int max)
 
 static void add_host(fx_t *f, const char *fqdn, const char *user, const char *v4, int expect)
 {
-	op_host_add_t h = { .zone = &f->tz.conf->zones[0] };
+	op_host_add_t h = { 0 };
 	snprintf(h.fqdn, sizeof(h.fqdn), "%s", fqdn);
 	snprintf(h.user, sizeof(h.user), "%s", user);
 	if (v4) {
@@ -222,7 +222,6 @@ static void test_batch_isolation(void **state)
 	atomic_store(&completed, 0);
 	for (int i = 0; i < 3; i++) {
 		memset(&h[i], 0, sizeof(h[i]));
-		h[i].zone = &f->tz.conf->zones[0];
 		snprintf(h[i].fqdn, sizeof(h[i].fqdn), "%s", names[i]);
 		snprintf(h[i].user, sizeof(h[i].user), "%s", users[i]);
 		h[i].has_v4 = true;
