@@ -183,24 +183,29 @@ function tokensSection(host) {
 		h('p', null, 'A token lets a router or client update this host and nothing else. ',
 			'Use it instead of your password: the user name is ', h('code', null, host.name), ' and the password is the token.'));
 	const live = (host.tokens || []).filter((t) => !t.revoked);
-	if (live.length) {
-		sec.append(table(['Label', 'Created', 'Last used', ''], live.map((t) => h('tr', { 'data-token': t.id },
+	const list = h('div', { id: 'tokens' });
+	const showList = () => list.replaceChildren(live.length
+		? table(['Label', 'Created', 'Last used', ''], live.map((t) => h('tr', { 'data-token': t.id },
 			h('td', null, t.name || '(no label)'), h('td', null, when(t.created)), h('td', null, when(t.last_used)),
 			h('td', null, action('Revoke', async () => {
 				await api('DELETE', `hosts/${enc(host.name)}/tokens/${t.id}`);
 				flash(`Token ${t.name || t.id} revoked: it no longer updates the host.`);
 				render();
-			}, { class: 'danger', 'aria-label': `Revoke token ${t.name || t.id}` })))), { id: 'tokens-table' }));
-	} else {
-		sec.append(h('p', { class: 'muted' }, 'No tokens yet.'));
-	}
+			}, { class: 'danger', 'aria-label': `Revoke token ${t.name || t.id}` })))), { id: 'tokens-table' })
+		: h('p', { class: 'muted' }, 'No tokens yet.'));
+	showList();
+	sec.append(list);
 	const label = field('Label', { id: 'token-label', maxlength: 60, placeholder: 'e.g. router' }, 'So you know later where it is used.');
 	const configs = h('div', { id: 'configs' });
 	configs.append(clientConfigs(host, null));
 	const shown = h('div', { id: 'new-token' });
 	const f = form({ id: 'token-form' }, async () => {
-		const r = await api('POST', `hosts/${enc(host.name)}/tokens`, { label: label.input.value.trim() });
+		const name = label.input.value.trim();
+		const r = await api('POST', `hosts/${enc(host.name)}/tokens`, { label: name });
 		label.input.value = '';
+		// The list gains it without a reload, which would lose the secret.
+		live.push({ id: r.id, name, created: Date.now() / 1000, last_used: 0 });
+		showList();
 		shown.replaceChildren(h('div', { class: 'secret', role: 'status' },
 			h('p', null, h('strong', null, 'Your new token. Copy it now: it is shown only this once.')),
 			codeBlock(r.token, 'the new token'),

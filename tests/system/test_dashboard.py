@@ -289,6 +289,7 @@ def test_new_user_to_suspended_host(site, web):
     b.click("#token-submit")
     token = b.wait_text("#new-token pre", "").strip()
     assert len(token) >= 32, token
+    assert "router" in b.text("#tokens-table")
     b.click("#config-1 summary")       # ddclient
     conf = b.text("#config-1 pre")
     assert f"login={fqdn}" in conf and token in conf and f"server=127.0.0.1:{site.port}" in conf
