@@ -161,9 +161,42 @@ def unlabelled(b, page="main"):
         .map(e => e.id || e.name || e.outerHTML.slice(0, 60))""", page=page)
 
 
+# Text whose colour against its background is under WCAG's 4.5:1 (3:1 for
+# large text); disabled controls are exempt.
+LOW_CONTRAST = """(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('[disabled], svg') || !el.offsetParent) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const cs = getComputedStyle(el);
+    const a = lum(rgb(cs.color)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.6 && cs.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return bad;
+})()"""
+
+
 def shot(b, name, page="main"):
-    """A screenshot, after checking that every control has a label."""
+    """A screenshot, after checking that every control has a label and
+    that all text is readable."""
     assert unlabelled(b, page) == [], f"{name}: inputs without a label"
+    low = b.eval(LOW_CONTRAST, page=page)
+    assert low == [], f"{name}: text with too little contrast: {low}"
     return b.screenshot(name, page=page)
 
 
