@@ -81,6 +81,11 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "smtp-relay",       T_STR,   0, 255, "", SRV(smtp_relay) },
 	{ S_SERVER, "mail-from",        T_STR,   0, 255, "", SRV(mail_from) },
 	{ S_SERVER, "notification-webhook", T_STR, 0, 1024, "", SRV(notification_webhook) },
+	/* accounts of the web dashboard (docs/api.md) */
+	{ S_SERVER, "signup",           T_STR,   4, 6, "closed", SRV(signup) },
+	{ S_SERVER, "public-url",       T_STR,   0, 255, "", SRV(public_url) },
+	{ S_SERVER, "session-lifetime", T_DUR,   1, 365 * 86400, "7d", SRV(session_lifetime) },
+	{ S_SERVER, "session-idle",     T_DUR,   1, 365 * 86400, "1d", SRV(session_idle) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
 	{ S_ZONE, "glue",           T_GLUE,    0, 0, "", ZN(glue) },
@@ -683,6 +688,12 @@ static int load(parser_t *p, conf_t **out)
 	if (p->err_line == 0 && c->https_listen.n > 0 &&
 	    (c->tls_certificate[0] == '\0' || c->tls_key[0] == '\0'))
 		perr(p, 0, "https-listen needs tls-certificate and tls-key");
+	if (p->err_line == 0 && strcmp(c->signup, "open") != 0 && strcmp(c->signup, "invite") != 0 &&
+	    strcmp(c->signup, "closed") != 0)
+		perr(p, 0, "signup: expected open, invite or closed, got '%s'", c->signup);
+	if (p->err_line == 0 && c->public_url[0] != '\0' &&
+	    strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0)
+		perr(p, 0, "public-url: expected an http:// or https:// URL, got '%s'", c->public_url);
 	if (p->err_line != 0 || ret < 0) {
 		if (ret < 0 && p->err_line == 0)
 			perr(p, 0, "cannot read the file");
@@ -743,6 +754,8 @@ void conf_free(conf_t *c)
 	free(c->smtp_relay);
 	free(c->mail_from);
 	free(c->notification_webhook);
+	free(c->signup);
+	free(c->public_url);
 	for (size_t j = 0; j < c->trusted_proxies.n; j++)
 		free(c->trusted_proxies.v[j].key);
 	free(c->trusted_proxies.v);
