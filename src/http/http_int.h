@@ -106,7 +106,18 @@ struct http_job {
 		op_apitoken_t apitoken;
 		op_report_t report;
 		op_appeal_t appeal;
+		op_account_t account;
 	} api;
+	/* browser sessions (api_account.c) */
+	char cookie[64];                    /* the ddnsd_session cookie, "" if none */
+	char csrf[64];                      /* the X-CSRF-Token header, "" if none */
+	bool tls;                           /* came in over https-listen */
+	int64_t session;                    /* authenticated by this session (0: not by a cookie) */
+	struct {
+		const char *name;           /* lower case, static */
+		char value[320];
+	} xhdr[2];                          /* extra reply headers: Set-Cookie, Retry-After, ... */
+	unsigned nxhdr;
 	http_job_t *next;                   /* auth queue link */
 };
 
@@ -138,6 +149,27 @@ int api_on_security_txt(h2o_handler_t *self, h2o_req_t *req);
 
 /* Sends the reply of a finished API job (loop thread). */
 void api_finish(http_job_t *job);
+
+/* For api_account.c, from api.c (auth thread): authenticates job (Bearer,
+ * Basic, then the session cookie with its CSRF rule); sets an error reply
+ * and its status; posts a finished job back to its loop; adds a reply
+ * header (name lower case, static). */
+bool api_authenticate(db_t *db, http_job_t *job, int64_t *uid);
+void api_error(http_job_t *job, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int api_done(http_job_t *job);
+void api_header(http_job_t *job, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* 429 with Retry-After for the key of limiter l. */
+void api_limited(http_job_t *job, limiter_t *l, const void *key, size_t len, const char *msg);
+
+/* Browser sessions and accounts (api_account.c). On the loop thread:
+ * reads the session cookie, the CSRF header and the scheme. On the auth
+ * thread: whether seg0 is one of its routes, and answers them; checks a
+ * session cookie for api_authenticate (false: an error is set). */
+void api_account_parse(http_job_t *job, h2o_req_t *req);
+bool api_account_owns(const char *seg0);
+int api_account_route(db_t *db, http_job_t *job, char **seg, int n);
+bool api_session_auth(db_t *db, http_job_t *job, int64_t *uid);
 
 /* The server of a request's loop. */
 http_thread_t *http_thread_of(h2o_req_t *req);
