@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "abuse/desk.h"
@@ -586,6 +587,28 @@ static int cmd_reporter_list(ctl_call_t *c)
 	return 0;
 }
 
+/* ---- invitations (signup = invite) ---- */
+
+static int cmd_invite_add(ctl_call_t *c)
+{
+	long days = 7;
+	int ret = opt_int(c, "days", 1, 365, &days, NULL);
+	if (ret != 0)
+		return ret;
+	ctl_job_t *j = ctl_job_new(op_invite_add);
+	if (j == NULL)
+		return -ENOMEM;
+	op_account_t *a = &j->a.account;
+	a->expires = time(NULL) + days * 86400;
+	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+	char text[AUTH_TOKEN_TEXT_MAX];
+	auth_token_new(text, a->hash);
+	j->extra = json_pack("{s:s}", "code", text);
+	sodium_memzero(text, sizeof(text));
+	c->job = j;
+	return 0;
+}
+
 /* ---- audit and status ---- */
 
 static int audit_row(const db_audit_t *a, void *ctx)
@@ -680,6 +703,7 @@ static const struct {
 	{ "reporter.add", cmd_reporter_add },
 	{ "reporter.list", cmd_reporter_list },
 	{ "reporter.revoke", cmd_reporter_revoke },
+	{ "invite.add", cmd_invite_add },
 	{ "audit", cmd_audit },
 	{ "status", cmd_status },
 	{ "outbox", ctl_cmd_outbox },
