@@ -35,7 +35,8 @@
 
 #define COOKIE "ddnsd_session"
 #define PASSWORD_MIN 10          /* for new passwords; older ones may be shorter */
-#define TOUCH_EVERY 60           /* seconds between writes of a session's last use */
+#define TOUCH_EVERY 60           /* seconds between writes of a session's last use
+                                    (or half of session-idle when that is shorter) */
 
 static double mono_f(void)
 {
@@ -327,7 +328,9 @@ bool api_session_auth(db_t *db, http_job_t *job, int64_t *uid)
 		          "token (from GET /api/v1/session)");
 		return false;
 	}
-	if (now - s.last_seen >= TOUCH_EVERY)
+	/* Not a write per request: last_seen is coarse on purpose. */
+	int64_t every = conf->session_idle / 2 < TOUCH_EVERY ? conf->session_idle / 2 : TOUCH_EVERY;
+	if (now - s.last_seen >= (every > 0 ? every : 1))
 		touch(job, s.id);
 	snprintf(job->user, sizeof(job->user), "%s", u.name);
 	job->session = s.id;
