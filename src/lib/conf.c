@@ -25,6 +25,8 @@ enum key_type {
 	T_STR, T_UINT, T_ADDRS, T_STRS, T_NAMES, T_GLUE, T_ACL, T_SUSPEND, T_NAME,
 	T_DUR,     /* seconds: "90", "15m", "72h", "30d", "2w" */
 	T_BOOL,    /* yes/no, true/false, on/off, 1/0 */
+	T_WORD,    /* one of the words in `words` */
+	T_URL,     /* empty, or an http:// or https:// URL */
 };
 
 enum key_sect { S_SERVER, S_ZONE };
@@ -82,8 +84,8 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "mail-from",        T_STR,   0, 255, "", SRV(mail_from) },
 	{ S_SERVER, "notification-webhook", T_STR, 0, 1024, "", SRV(notification_webhook) },
 	/* accounts of the web dashboard (docs/api.md) */
-	{ S_SERVER, "signup",           T_STR,   4, 6, "closed", SRV(signup) },
-	{ S_SERVER, "public-url",       T_STR,   0, 255, "", SRV(public_url) },
+	{ S_SERVER, "signup",           T_WORD,  0, 0, "closed", SRV(signup) },
+	{ S_SERVER, "public-url",       T_URL,   0, 255, "", SRV(public_url) },
 	{ S_SERVER, "session-lifetime", T_DUR,   1, 365 * 86400, "7d", SRV(session_lifetime) },
 	{ S_SERVER, "session-idle",     T_DUR,   1, 365 * 86400, "1d", SRV(session_idle) },
 
@@ -101,6 +103,22 @@ static const key_t_ schema[] = {
 	{ S_ZONE, "suspended",      T_SUSPEND, 0, 0, "nxdomain", ZN(suspended) },
 };
 #define SCHEMA_LEN (sizeof(schema) / sizeof(schema[0]))
+
+/* The values a T_WORD key accepts, space-separated. */
+static const struct {
+	const char *key;
+	const char *words;
+} word_keys[] = {
+	{ "signup", "open invite closed" },
+};
+
+static const char *words_of(const key_t_ *k)
+{
+	for (size_t i = 0; i < sizeof(word_keys) / sizeof(word_keys[0]); i++)
+		if (strcmp(word_keys[i].key, k->name) == 0)
+			return word_keys[i].words;
+	return "";
+}
 
 typedef struct {
 	conf_t *conf;
@@ -486,6 +504,31 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 	case T_BOOL:
 		ret = set_bool(p, k, dst, v);
 		break;
+	case T_WORD:
+	case T_URL: {
+		bool ok;
+		if (k->type == T_WORD) {
+			/* A whole word of the list, not a part of one. */
+			const char *all = words_of(k), *w = strstr(all, v);
+			size_t n = strlen(v);
+			ok = n > 0 && w && (w == all || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0');
+		} else {
+			ok = *v == '\0' || ((strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
+			                    strlen(v) <= k->max && strpbrk(v, " \t\"<>") == NULL);
+		}
+		if (!ok) {
+			perr(p, p->line, k->type == T_WORD ? "%s: expected one of: %s; got '%s'" :
+			     "%s: expected an http:// or https:// URL%s; got '%s'", k->name,
+			     k->type == T_WORD ? words_of(k) : "", v);
+			ret = -1;
+			break;
+		}
+		char **s = dst;
+		free(*s);
+		if ((*s = strdup(v)) == NULL)
+			ret = -1;
+		break;
+	}
 	}
 	free(val);
 	return ret;
@@ -688,12 +731,6 @@ static int load(parser_t *p, conf_t **out)
 	if (p->err_line == 0 && c->https_listen.n > 0 &&
 	    (c->tls_certificate[0] == '\0' || c->tls_key[0] == '\0'))
 		perr(p, 0, "https-listen needs tls-certificate and tls-key");
-	if (p->err_line == 0 && strcmp(c->signup, "open") != 0 && strcmp(c->signup, "invite") != 0 &&
-	    strcmp(c->signup, "closed") != 0)
-		perr(p, 0, "signup: expected open, invite or closed, got '%s'", c->signup);
-	if (p->err_line == 0 && c->public_url[0] != '\0' &&
-	    strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0)
-		perr(p, 0, "public-url: expected an http:// or https:// URL, got '%s'", c->public_url);
 	if (p->err_line != 0 || ret < 0) {
 		if (ret < 0 && p->err_line == 0)
 			perr(p, 0, "cannot read the file");
