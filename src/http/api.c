@@ -119,8 +119,6 @@ void api_finish(http_job_t *job)
 			job->status = job->status ? job->status : 200;
 			json_decref(job->out);
 			job->out = job->wreq.result ? json_incref(job->wreq.result) : json_object();
-			if (job->extra)
-				json_object_update(job->out, job->extra);
 		} else if (job->wreq.status == DDNS_ENOENT) {
 			set_error(job, 404, "%s", job->wreq.msg);
 		} else if (job->wreq.status == DDNS_ESUSPENDED || job->wreq.status == DDNS_EBLOCKED) {
@@ -137,7 +135,7 @@ void api_finish(http_job_t *job)
 	int status = job->status ? job->status : 500;
 	/* Secrets for the reply (job->extra) never reach the access log. */
 	char *logged = job->extra && job->out ? json_dumps(job->out, JSON_COMPACT) : NULL;
-	if (job->stage == JOB_API_DONE && job->extra && job->out && status < 400)
+	if (job->extra && job->out && status < 400)
 		json_object_update(job->out, job->extra);
 	char *text = json_dumps(job->out ? job->out : json_object(), JSON_COMPACT);
 	char user[sizeof(job->user)];
