@@ -875,3 +875,13 @@ class SmtpListener:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def make_cert(directory):
+    """A self-signed P-256 certificate for localhost: (cert path, key path)."""
+    cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    return cert, key

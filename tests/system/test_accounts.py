@@ -12,15 +12,17 @@ and the deletion of an account.
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import re
+import ssl
 import struct
 import time
 
 import pytest
 
-from ddnstest import (SmtpListener, ddnsctl, ddnsctl_json, http_request, query,
-                      start_http_ddnsd)
+from ddnstest import (SmtpListener, ddnsctl, ddnsctl_json, free_port, http_request, make_cert,
+                      query, start_http_ddnsd)
 
 WAIT = 30
 PW = "a long enough password"
@@ -453,3 +455,46 @@ def test_export_and_delete_account(server, smtp):
     ddnsctl(d, "user", "add", "lee", input="another password\n")
     r = ddnsctl(d, "host", "add", fqdn, "--owner", "lee", check=False)
     assert r.returncode == 1 and "held" in r.stderr, r.stderr
+
+
+def test_https_cookie_is_secure_and_secrets_stay_out_of_the_log(server, smtp, tmp_path):
+    cert, key = make_cert(tmp_path)
+    tls_port, log = free_port(), tmp_path / "access.log"
+    d = server(**{"https-listen": f"127.0.0.1:{tls_port}", "tls-certificate": str(cert),
+                  "tls-key": str(key), "access-log": str(log)})
+    signup(d, smtp, "max")
+    ctx = ssl.create_default_context(cafile=str(cert))
+    ctx.check_hostname = False
+
+    def https(method, path, body=None, headers=None):
+        conn = http.client.HTTPSConnection("127.0.0.1", tls_port, context=ctx, timeout=10)
+        try:
+            conn.request(method, "/api/v1/" + path, body=json.dumps(body) if body else None,
+                         headers=dict(headers or {}, **{"User-Agent": "t/1"}))
+            r = conn.getresponse()
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), json.loads(r.read())
+        finally:
+            conn.close()
+
+    st, hdrs, j = https("POST", "session", {"name": "max", "password": PW})
+    assert st == 201, j
+    sc = hdrs["set-cookie"]
+    attrs = {a.strip() for a in sc.split(";")[1:]}
+    assert attrs == {"Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=604800", "Secure"}, sc
+    cookie, csrf = re.match(r"ddnsd_session=([^;]*)", sc).group(1), j["csrf"]
+    st, _, j = https("POST", "account/totp", {}, {"Cookie": f"ddnsd_session={cookie}",
+                                                  "X-CSRF-Token": csrf})
+    assert st == 201, j
+    secret = j["secret"]
+    st, _, j = https("POST", "tokens", {}, {"Cookie": f"ddnsd_session={cookie}",
+                                            "X-CSRF-Token": csrf})
+    assert st == 201, j
+    token = j["token"]
+    # Over plain HTTP the same log-in has no Secure attribute.
+    r = api(d, "POST", "session", {"name": "max", "password": PW})
+    assert "Secure" not in r.header("set-cookie")
+    text = wait_for("the access log", lambda: log.exists() and log.read_text().count("\n") >= 4
+                    and log.read_text())
+    for s in (cookie, csrf, secret, token, PW):
+        assert s not in text, s
+    assert '"status":201' in text
