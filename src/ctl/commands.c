@@ -382,6 +382,16 @@ static int cmd_host_set(ctl_call_t *c)
 
 /* ---- credentials ---- */
 
+/* A new token for job j: its hash into hash (for the writer), its text
+ * into the reply only, as {key: text}, shown once. */
+static void new_secret(ctl_job_t *j, const char *key, uint8_t hash[AUTH_TOKEN_HASH_LEN])
+{
+	char text[AUTH_TOKEN_TEXT_MAX];
+	auth_token_new(text, hash);
+	j->extra = json_pack("{s:s}", key, text);
+	sodium_memzero(text, sizeof(text));
+}
+
 static int cmd_token_add(ctl_call_t *c)
 {
 	ctl_job_t *j = ctl_job_new(op_token_add);
@@ -395,10 +405,7 @@ static int cmd_token_add(ctl_call_t *c)
 	}
 	const char *label = arg_str(c, "label");
 	snprintf(a->name, sizeof(a->name), "%s", label ? label : "");
-	char text[AUTH_TOKEN_TEXT_MAX];
-	auth_token_new(text, a->hash);
-	j->extra = json_pack("{s:s}", "token", text);
-	sodium_memzero(text, sizeof(text));
+	new_secret(j, "token", a->hash);
 	c->job = j;
 	return 0;
 }
@@ -555,10 +562,7 @@ static int cmd_reporter_add(ctl_call_t *c)
 	if (ret != 0)
 		return ret;
 	a->suspend = !json_is_true(json_object_get(c->args, "no_suspend"));
-	char text[AUTH_TOKEN_TEXT_MAX];
-	auth_token_new(text, a->hash);
-	c->job->extra = json_pack("{s:s}", "key", text);
-	sodium_memzero(text, sizeof(text));
+	new_secret(c->job, "key", a->hash);
 	return 0;
 }
 
@@ -601,10 +605,7 @@ static int cmd_invite_add(ctl_call_t *c)
 	op_account_t *a = &j->a.account;
 	a->expires = time(NULL) + days * 86400;
 	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
-	char text[AUTH_TOKEN_TEXT_MAX];
-	auth_token_new(text, a->hash);
-	j->extra = json_pack("{s:s}", "code", text);
-	sodium_memzero(text, sizeof(text));
+	new_secret(j, "code", a->hash);
 	c->job = j;
 	return 0;
 }

@@ -88,6 +88,16 @@ void api_limited(http_job_t *job, limiter_t *l, const void *key, size_t len, con
 	api_header(job, "retry-after", "%u", wait ? wait : 1);
 }
 
+bool api_ip_allowed(http_job_t *job)
+{
+	limiter_t *l = job->thread->srv->fail_ip;
+	if (limiter_allow(l, job->ipkey, job->ipkeylen, mono_f()))
+		return true;
+	api_limited(job, l, job->ipkey, job->ipkeylen,
+	            "too many failed logins (or sign-ups) from your address");
+	return false;
+}
+
 static void on_req_gone(void *p)
 {
 	http_job_t *job = *(http_job_t **)p;
@@ -229,11 +239,8 @@ static bool authenticate(db_t *db, http_job_t *job, int64_t *uid)
 {
 	http_server_t *s = job->thread->srv;
 	double now = mono_f();
-	if (!limiter_allow(s->fail_ip, job->ipkey, job->ipkeylen, now)) {
-		api_limited(job, s->fail_ip, job->ipkey, job->ipkeylen,
-		            "too many failed logins from your address");
+	if (!api_ip_allowed(job))
 		return false;
-	}
 	if (job->bearer[0] != '\0') {
 		uint8_t hash[AUTH_TOKEN_HASH_LEN];
 		db_user_t u;
@@ -286,7 +293,7 @@ static int host_row(const db_host_t *h, void *ctx)
 	return json_array_append_new(((list_t *)ctx)->arr, ops_host_json(h));
 }
 
-static int history_row(const db_history_t *h, void *ctx)
+int api_history_row(const db_history_t *h, void *ctx)
 {
 	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
 	                                            "time", (json_int_t)h->time, "source", h->src,
@@ -294,7 +301,7 @@ static int history_row(const db_history_t *h, void *ctx)
 	                                            "new", h->new_, "result", h->result));
 }
 
-static int token_row(const db_token_t *t, void *ctx)
+int api_token_row(const db_token_t *t, void *ctx)
 {
 	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)t->id,
 	                                            "name", t->name, "created", (json_int_t)t->created,
@@ -643,8 +650,8 @@ static int route(db_t *db, http_job_t *job)
 		if (!own_host(db, job, uid, seg[1], &h, fqdn, sizeof(fqdn)))
 			return done(job);
 		json_t *o = ops_host_json(&h), *hist = json_array(), *toks = json_array();
-		db_history_foreach(db, h.id, 100, history_row, hist);
-		db_token_foreach(db, h.id, token_row, toks);
+		db_history_foreach(db, h.id, 100, api_history_row, hist);
+		db_token_foreach(db, h.id, api_token_row, toks);
 		json_object_set_new(o, "history", hist);
 		json_object_set_new(o, "tokens", toks);
 		json_t *cases = json_array();
@@ -712,7 +719,7 @@ static int route(db_t *db, http_job_t *job)
 	}
 	if (tokens && n == 1 && is(job, "GET")) {
 		json_t *arr = json_array();
-		db_apitoken_foreach(db, uid, token_row, arr);
+		db_apitoken_foreach(db, uid, api_token_row, arr);
 		job->status = 200;
 		job->out = arr;
 		return done(job);

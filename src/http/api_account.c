@@ -163,11 +163,8 @@ static bool check_password(db_t *db, http_job_t *job, const char *name, const ch
 {
 	http_server_t *s = job->thread->srv;
 	double now = mono_f();
-	if (!limiter_allow(s->fail_ip, job->ipkey, job->ipkeylen, now)) {
-		api_limited(job, s->fail_ip, job->ipkey, job->ipkeylen,
-		            "too many failed logins from your address");
+	if (!api_ip_allowed(job))
 		return false;
-	}
 	if (!limiter_allow(s->fail_user, name, strlen(name), now)) {
 		api_limited(job, s->fail_user, name, strlen(name), "too many failed logins for this account");
 		return false;
@@ -441,13 +438,9 @@ static int signup(db_t *db, http_job_t *job)
 	}
 	/* Each sign-up costs an argon2id hash and a mail: counted like a
 	 * failed log-in from the address. */
-	double now = mono_f();
-	if (!limiter_allow(srv->fail_ip, job->ipkey, job->ipkeylen, now)) {
-		api_limited(job, srv->fail_ip, job->ipkey, job->ipkeylen,
-		            "too many sign-ups or failed logins from your address");
+	if (!api_ip_allowed(job))
 		return api_done(job);
-	}
-	limiter_charge(srv->fail_ip, job->ipkey, job->ipkeylen, now);
+	limiter_charge(srv->fail_ip, job->ipkey, job->ipkeylen, mono_f());
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->email, sizeof(a->email), "%s", email);
 	snprintf(a->actor, sizeof(a->actor), "web:%s", name);
@@ -482,13 +475,9 @@ static int reset_request(http_job_t *job)
 		return api_done(job);
 	}
 	/* Each request may send a mail: limited per address like sign-up. */
-	double now = mono_f();
-	if (!limiter_allow(srv->fail_ip, job->ipkey, job->ipkeylen, now)) {
-		api_limited(job, srv->fail_ip, job->ipkey, job->ipkeylen,
-		            "too many requests from your address");
+	if (!api_ip_allowed(job))
 		return api_done(job);
-	}
-	limiter_charge(srv->fail_ip, job->ipkey, job->ipkeylen, now);
+	limiter_charge(srv->fail_ip, job->ipkey, job->ipkeylen, mono_f());
 	snprintf(a->email, sizeof(a->email), "%s", email);
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	job->extra = json_pack("{s:s}", "message", "if this account exists, a mail with a link to "
@@ -515,29 +504,12 @@ typedef struct {
 	json_t *arr;
 } export_t;
 
-static int history_row(const db_history_t *h, void *ctx)
-{
-	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
-	                                            "time", (json_int_t)h->time, "source", h->src,
-	                                            "client", h->client, "old", h->old,
-	                                            "new", h->new_, "result", h->result));
-}
-
-/* Token metadata (never a secret: only hashes are stored anyway). */
-static int token_row(const db_token_t *t, void *ctx)
-{
-	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)t->id,
-	                                            "name", t->name, "created", (json_int_t)t->created,
-	                                            "last_used", (json_int_t)t->last_used,
-	                                            "revoked", t->revoked));
-}
-
 static int export_host(const db_host_t *h, void *ctx)
 {
 	export_t *e = ctx;
 	json_t *o = ops_host_json(h), *hist = json_array(), *toks = json_array();
-	db_history_foreach(e->db, h->id, 0, history_row, hist);
-	db_token_foreach(e->db, h->id, token_row, toks);
+	db_history_foreach(e->db, h->id, 0, api_history_row, hist);
+	db_token_foreach(e->db, h->id, api_token_row, toks);
 	json_object_set_new(o, "history", hist);
 	json_object_set_new(o, "tokens", toks);
 	return json_array_append_new(e->arr, o);
@@ -552,7 +524,7 @@ static int account_export(db_t *db, http_job_t *job, const db_user_t *u)
 	if (ret == 0)
 		ret = db_host_foreach(db, -1, u->id, export_host, &e);
 	if (ret == 0)
-		ret = db_apitoken_foreach(db, u->id, token_row, apitokens);
+		ret = db_apitoken_foreach(db, u->id, api_token_row, apitokens);
 	json_t *sess = ret == 0 ? sessions(db, job, u->id) : NULL;
 	json_t *account = user_json(db, u);
 	db_commit(db);

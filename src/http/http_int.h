@@ -12,6 +12,7 @@
 #include "abuse/desk.h"
 #include "http/limit.h"
 #include "http/http.h"
+#include "store/account.h"
 #include "store/db.h"
 #include "upd/httpop.h"
 #include "upd/ops.h"
@@ -159,6 +160,12 @@ void api_error(http_job_t *job, int status, const char *fmt, ...) __attribute__(
 int api_done(http_job_t *job);
 void api_header(http_job_t *job, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* JSON rows of a host's history and of token metadata (never a secret),
+ * for the foreach functions of store/account.h; ctx is the json_t array. */
+int api_history_row(const db_history_t *h, void *ctx);
+int api_token_row(const db_token_t *t, void *ctx);
+/* The address's failed-login bucket: false (429 set) when it is empty. */
+bool api_ip_allowed(http_job_t *job);
 /* 429 with Retry-After for the key of limiter l. */
 void api_limited(http_job_t *job, limiter_t *l, const void *key, size_t len, const char *msg);
 

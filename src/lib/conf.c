@@ -430,6 +430,14 @@ static int set_bool(parser_t *p, const key_t_ *k, bool *dst, const char *v)
 	return -1;
 }
 
+/* Replaces the string at dst with a copy of v; -1 when out of memory. */
+static int set_str(void *dst, const char *v)
+{
+	char **s = dst;
+	free(*s);
+	return (*s = strdup(v)) == NULL ? -1 : 0;
+}
+
 static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value)
 {
 	void *dst = (char *)base + k->off;
@@ -447,10 +455,7 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 			ret = -1;
 			break;
 		}
-		char **s = dst;
-		free(*s);
-		if ((*s = strdup(v)) == NULL)
-			ret = -1;
+		ret = set_str(dst, v);
 		break;
 	}
 	case T_NAME: {
@@ -458,10 +463,7 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 			ret = -1;
 			break;
 		}
-		char **s = dst;
-		free(*s);
-		if ((*s = strdup(v)) == NULL)
-			ret = -1;
+		ret = set_str(dst, v);
 		break;
 	}
 	case T_UINT: {
@@ -523,10 +525,7 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 			ret = -1;
 			break;
 		}
-		char **s = dst;
-		free(*s);
-		if ((*s = strdup(v)) == NULL)
-			ret = -1;
+		ret = set_str(dst, v);
 		break;
 	}
 	}

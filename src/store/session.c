@@ -25,6 +25,17 @@ static sqlite3_stmt *stmt_id(db_t *db, const char *sql, int64_t id)
 	return st;
 }
 
+/* Runs sql with ?1 = id and ?2 = v: 0, DDNS_EDB (and DDNS_ENOENT when
+ * must_change and no row changed). */
+static int exec_id_val(db_t *db, const char *sql, int64_t id, int64_t v, bool must_change)
+{
+	sqlite3_stmt *st = stmt_id(db, sql, id);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 2, v);
+	return must_change ? step_changed(db, st) : db_step_done(st);
+}
+
 /* ---- sessions ---- */
 
 #define SESSION_COLS "id, user, csrf, created, last_seen, expires, src, client, revoked"
@@ -77,43 +88,27 @@ int db_session_find(db_t *db, const uint8_t hash[DB_HASH_LEN], db_session_t *out
 int db_session_touch(db_t *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE session SET last_seen = max(last_seen, ?2) WHERE id = ?1";
-	sqlite3_stmt *st = stmt_id(db, sql, id);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, now);
-	return db_step_done(st);
+	return exec_id_val(db, sql, id, now, false);
 }
 
 int db_session_revoke(db_t *db, int64_t user, int64_t id)
 {
 	static const char sql[] = "UPDATE session SET revoked = 1 WHERE id = ?1 AND user = ?2 "
 	                          "AND revoked = 0";
-	sqlite3_stmt *st = stmt_id(db, sql, id);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, user);
-	return step_changed(db, st);
+	return exec_id_val(db, sql, id, user, true);
 }
 
 int db_session_revoke_user(db_t *db, int64_t user, int64_t except)
 {
 	static const char sql[] = "UPDATE session SET revoked = 1 WHERE user = ?1 AND id != ?2 "
 	                          "AND revoked = 0";
-	sqlite3_stmt *st = stmt_id(db, sql, user);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, except);
-	return db_step_done(st);
+	return exec_id_val(db, sql, user, except, false);
 }
 
 int db_session_prune(db_t *db, int64_t user, int64_t now)
 {
 	static const char sql[] = "DELETE FROM session WHERE user = ?1 AND (revoked = 1 OR expires <= ?2)";
-	sqlite3_stmt *st = stmt_id(db, sql, user);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, now);
-	return db_step_done(st);
+	return exec_id_val(db, sql, user, now, false);
 }
 
 static int session_row(sqlite3_stmt *st, void *ctx)
@@ -154,29 +149,42 @@ int db_mailtoken_add(db_t *db, const uint8_t hash[DB_HASH_LEN], int64_t user, co
 	return db_step_insert(db, st, NULL);
 }
 
-int db_mailtoken_use(db_t *db, const uint8_t hash[DB_HASH_LEN], const char *kind, int64_t now,
-                     int64_t *user)
+/*
+ * Uses a one-time row once: get selects (expires, used, user) of the row of
+ * hash (?1; kind binds ?2 when not NULL), use marks it (?2 = mark). The
+ * user in *user when not NULL. DDNS_ENOENT, DDNS_ESTATE (used or expired).
+ */
+static int use_once(db_t *db, const char *get, const char *use, const uint8_t hash[DB_HASH_LEN],
+                    const char *kind, int64_t now, int64_t mark, int64_t *user)
 {
-	static const char get[] = "SELECT user, expires, used FROM mailtoken WHERE hash = ?1 AND kind = ?2";
-	static const char use[] = "UPDATE mailtoken SET used = ?2 WHERE hash = ?1";
 	sqlite3_stmt *st = db_stmt(db, get);
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_blob(st, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	if (kind != NULL)
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	int ret = db_step_row(st);
 	if (ret != 0)
 		return ret;
-	*user = sqlite3_column_int64(st, 0);
-	bool dead = sqlite3_column_int64(st, 1) <= now || sqlite3_column_int64(st, 2) != 0;
+	bool dead = sqlite3_column_int64(st, 0) <= now || sqlite3_column_int64(st, 1) != 0;
+	if (user != NULL)
+		*user = sqlite3_column_int64(st, 2);
 	db_reset(st);
 	if (dead)
 		return DDNS_ESTATE;
 	if ((st = db_stmt(db, use)) == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_blob(st, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 2, mark);
 	return db_step_done(st);
+}
+
+int db_mailtoken_use(db_t *db, const uint8_t hash[DB_HASH_LEN], const char *kind, int64_t now,
+                     int64_t *user)
+{
+	static const char get[] = "SELECT expires, used, user FROM mailtoken WHERE hash = ?1 AND kind = ?2";
+	static const char use[] = "UPDATE mailtoken SET used = ?2 WHERE hash = ?1";
+	return use_once(db, get, use, hash, kind, now, now, user);
 }
 
 int db_invite_add(db_t *db, const uint8_t hash[DB_HASH_LEN], int64_t created, int64_t expires,
@@ -195,29 +203,13 @@ int db_invite_add(db_t *db, const uint8_t hash[DB_HASH_LEN], int64_t created, in
 
 int db_invite_use(db_t *db, const uint8_t hash[DB_HASH_LEN], int64_t now, int64_t user)
 {
-	static const char get[] = "SELECT expires, used_by FROM invite WHERE hash = ?1";
+	static const char get[] = "SELECT expires, used_by, 0 FROM invite WHERE hash = ?1";
 	static const char use[] = "UPDATE invite SET used_by = ?2 WHERE hash = ?1";
-	sqlite3_stmt *st = db_stmt(db, get);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_blob(st, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
-	int ret = db_step_row(st);
-	if (ret != 0)
-		return ret;
-	bool dead = sqlite3_column_int64(st, 0) <= now || sqlite3_column_int64(st, 1) != 0;
-	db_reset(st);
-	if (dead)
-		return DDNS_ESTATE;
-	if ((st = db_stmt(db, use)) == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_blob(st, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user);
-	return db_step_done(st);
+	return use_once(db, get, use, hash, NULL, now, user, NULL);
 }
 
 /* ---- users ---- */
 
-/* The user rows as account.c reads them, found by address. */
 int db_user_foreach_email(db_t *db, const char *email,
                           int (*fn)(const db_user_t *u, void *ctx), void *ctx)
 {
@@ -302,11 +294,7 @@ int db_totp_enable(db_t *db, int64_t user, int64_t last)
 {
 	static const char sql[] = "UPDATE user SET totp_secret = totp_pending, totp_pending = NULL, "
 	                          "totp_last = ?2 WHERE id = ?1 AND totp_pending IS NOT NULL";
-	sqlite3_stmt *st = stmt_id(db, sql, user);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, last);
-	return step_changed(db, st);
+	return exec_id_val(db, sql, user, last, true);
 }
 
 int db_totp_disable(db_t *db, int64_t user)
@@ -323,11 +311,7 @@ int db_totp_disable(db_t *db, int64_t user)
 int db_totp_set_last(db_t *db, int64_t user, int64_t last)
 {
 	static const char sql[] = "UPDATE user SET totp_last = max(totp_last, ?2) WHERE id = ?1";
-	sqlite3_stmt *st = stmt_id(db, sql, user);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, last);
-	return db_step_done(st);
+	return exec_id_val(db, sql, user, last, false);
 }
 
 int db_recovery_replace(db_t *db, int64_t user, const uint8_t (*hashes)[DB_HASH_LEN], size_t n)

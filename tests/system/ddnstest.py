@@ -19,7 +19,6 @@ import socketserver
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -885,3 +884,14 @@ def make_cert(directory):
                     str(cert), "-days", "2", "-subj", "/CN=localhost"],
                    check=True, capture_output=True)
     return cert, key
+
+
+def wait_for(what, cond, timeout=30):
+    """Polls cond() until it returns something true, and returns that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -22,9 +22,8 @@ import time
 import pytest
 
 from ddnstest import (SmtpListener, ddnsctl, ddnsctl_json, free_port, http_request, make_cert,
-                      query, start_http_ddnsd)
+                      query, start_http_ddnsd, wait_for)
 
-WAIT = 30
 PW = "a long enough password"
 ZONE = "dyn.example"
 
@@ -82,16 +81,6 @@ def api(d, method, path, body=None, cookie=None, csrf=None, auth=None, raw=None)
         headers["Content-Type"] = "application/json"
     return Reply(http_request(d.http_port, "/api/v1/" + path, method=method, headers=headers,
                               auth=auth, body=data))
-
-
-def wait_for(what, cond, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def mail_to(smtp, addr, n=1):

@@ -8,17 +8,13 @@ test on loopback ports. A message whose delivery fails stays in the outbox
 with its error (`ddnsctl outbox --pending`) and is delivered once the relay
 is back, also across a restart of ddnsd.
 """
-import email
-import email.policy
 import json
-import socketserver
 import threading
 import time
 import http.server
 
-from ddnstest import SmtpListener, ddnsctl, ddnsctl_json, free_port
+from ddnstest import SmtpListener, ddnsctl, ddnsctl_json, free_port, wait_for
 
-WAIT = 30  # generous: delivery is retried after 1 s, 2 s, 4 s ...
 
 
 # ---------------------------------------------------------------- receivers
@@ -59,16 +55,6 @@ class WebhookReceiver:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def wait_for(what, cond, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def add_owner(d, user, mail=None, host=None):
