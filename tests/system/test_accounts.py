@@ -405,6 +405,12 @@ def test_five_wrong_passwords_then_429(server, smtp):
         assert int(r.header("retry-after")) > 0, r
         assert "try again" in r.json["error"], r
     assert r.header("set-cookie") is None
+    # Routers share the bucket but keep their dialect: 503 and 911.
+    ddnsctl(d, "host", "add", f"ivy.{ZONE}", "--owner", "ivy", "--ipv4", "192.0.2.9")
+    r = http_request(d.http_port, f"/nic/update?hostname=ivy.{ZONE}&myip=192.0.2.10",
+                     auth=("ivy", PW))
+    assert (r.status, r.body.strip()) == (503, "911") and r.header("retry-after"), r
+    assert query(d.port, f"ivy.{ZONE}", "A").answer[0][0].address == "192.0.2.9"
     # Another account is not affected.
     signup(d, smtp, "jon")
     login(d, "jon")
