@@ -271,6 +271,14 @@ static void print_reporter_added(const json_t *r)
 	       "POST /api/v1/abuse-reports)\n");
 }
 
+static void print_invite(const json_t *r)
+{
+	char t[32];
+	print_time(json_integer_value(json_object_get(r, "expires")), t, sizeof(t));
+	printf("invitation: %s\nvalid until: %s\n", js(r, "code"), t);
+	printf("(shown once, usable once: the new user gives it at sign-up as \"invite\")\n");
+}
+
 static void print_reporters(const json_t *r)
 {
 	size_t i;
@@ -409,6 +417,7 @@ static const char *const P_ID[] = { "id" };
 static const opt_t O_ABUSE_LIST[] = { { "--all", "all", O_FLAG }, { "--status", "status", O_STR },
                                       { "--host", "host", O_STR }, { 0 } };
 static const opt_t O_ABUSE_DECIDE[] = { { "--reason", "reason", O_STR }, { 0 } };
+static const opt_t O_INVITE[] = { { "--days", "days", O_INT }, { 0 } };
 static const opt_t O_REPORTER_ADD[] = { { "--no-suspend", "no_suspend", O_FLAG }, { 0 } };
 
 static const cmd_t commands[] = {
@@ -453,6 +462,8 @@ static const cmd_t commands[] = {
 	  "list trusted reporters" },
 	{ "reporter revoke", "NAME", "reporter.revoke", P_NAME, 1, O_NONE, NULL,
 	  print_reporter_revoked, false, false, "revoke a trusted reporter's key" },
+	{ "invite add", "[--days N]", "invite.add", NULL, 0, O_INVITE, NULL, print_invite, false, false,
+	  "print a one-time sign-up invitation, valid N days (default 7)" },
 	{ "audit", "[--verify]", "audit", NULL, 0, O_AUDIT, NULL, print_audit, false, false,
 	  "print or verify the audit log" },
 	{ "status", "", "status", NULL, 0, O_NONE, NULL, print_status, false, false,

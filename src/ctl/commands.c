@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "abuse/desk.h"
@@ -371,6 +372,16 @@ static int cmd_host_set(ctl_call_t *c)
 
 /* ---- credentials ---- */
 
+/* A new token for job j: its hash into hash (for the writer), its text
+ * into the reply only, as {key: text}, shown once. */
+static void new_secret(ctl_job_t *j, const char *key, uint8_t hash[AUTH_TOKEN_HASH_LEN])
+{
+	char text[AUTH_TOKEN_TEXT_MAX];
+	auth_token_new(text, hash);
+	j->extra = json_pack("{s:s}", key, text);
+	sodium_memzero(text, sizeof(text));
+}
+
 static int cmd_token_add(ctl_call_t *c)
 {
 	ctl_job_t *j = ctl_job_new(op_token_add);
@@ -384,10 +395,7 @@ static int cmd_token_add(ctl_call_t *c)
 	}
 	const char *label = arg_str(c, "label");
 	snprintf(a->name, sizeof(a->name), "%s", label ? label : "");
-	char text[AUTH_TOKEN_TEXT_MAX];
-	auth_token_new(text, a->hash);
-	j->extra = json_pack("{s:s}", "token", text);
-	sodium_memzero(text, sizeof(text));
+	new_secret(j, "token", a->hash);
 	c->job = j;
 	return 0;
 }
@@ -530,10 +538,7 @@ static int cmd_reporter_add(ctl_call_t *c)
 	if (ret != 0)
 		return ret;
 	a->suspend = !json_is_true(json_object_get(c->args, "no_suspend"));
-	char text[AUTH_TOKEN_TEXT_MAX];
-	auth_token_new(text, a->hash);
-	c->job->extra = json_pack("{s:s}", "key", text);
-	sodium_memzero(text, sizeof(text));
+	new_secret(c->job, "key", a->hash);
 	return 0;
 }
 
@@ -559,6 +564,25 @@ static int cmd_reporter_list(ctl_call_t *c)
 		return ret;
 	}
 	c->result = arr;
+	return 0;
+}
+
+/* ---- invitations (signup = invite) ---- */
+
+static int cmd_invite_add(ctl_call_t *c)
+{
+	long days = 7;
+	int ret = opt_int(c, "days", 1, 365, &days, NULL);
+	if (ret != 0)
+		return ret;
+	ctl_job_t *j = ctl_job_new(op_invite_add);
+	if (j == NULL)
+		return -ENOMEM;
+	op_account_t *a = &j->a.account;
+	a->expires = time(NULL) + days * 86400;
+	snprintf(a->actor, sizeof(a->actor), "%s", c->actor);
+	new_secret(j, "code", a->hash);
+	c->job = j;
 	return 0;
 }
 
@@ -654,6 +678,7 @@ static const struct {
 	{ "reporter.add", cmd_reporter_add },
 	{ "reporter.list", cmd_reporter_list },
 	{ "reporter.revoke", cmd_reporter_revoke },
+	{ "invite.add", cmd_invite_add },
 	{ "audit", cmd_audit },
 	{ "status", cmd_status },
 	{ "outbox", ctl_cmd_outbox },

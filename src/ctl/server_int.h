@@ -31,6 +31,7 @@ struct ctl_job {
 		op_tsig_add_t tsig_add;
 		op_abuse_decide_t abuse_decide;
 		op_reporter_t reporter;
+		op_account_t account;
 		json_t *import;
 	} a;
 	db_host_t host;              /* a host update's result (a.host_update.out) */

@@ -70,6 +70,34 @@ void api_error(http_job_t *job, int status, const char *fmt, ...)
 	set_error(job, status, "%s", msg);
 }
 
+void api_header(http_job_t *job, const char *name, const char *fmt, ...)
+{
+	if (job->nxhdr == sizeof(job->xhdr) / sizeof(job->xhdr[0]))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(job->xhdr[job->nxhdr].value, sizeof(job->xhdr[0].value), fmt, ap);
+	va_end(ap);
+	job->xhdr[job->nxhdr++].name = name;
+}
+
+void api_limited(http_job_t *job, limiter_t *l, const void *key, size_t len, const char *msg)
+{
+	unsigned wait = limiter_wait(l, key, len, mono_f());
+	set_error(job, 429, "%s; try again in %u seconds", msg, wait ? wait : 1);
+	api_header(job, "retry-after", "%u", wait ? wait : 1);
+}
+
+bool api_ip_allowed(http_job_t *job)
+{
+	limiter_t *l = job->thread->srv->fail_ip;
+	if (limiter_allow(l, job->ipkey, job->ipkeylen, mono_f()))
+		return true;
+	api_limited(job, l, job->ipkey, job->ipkeylen,
+	            "too many failed logins (or sign-ups) from your address");
+	return false;
+}
+
 static void on_req_gone(void *p)
 {
 	http_job_t *job = *(http_job_t **)p;
@@ -102,8 +130,6 @@ void api_finish(http_job_t *job)
 			job->status = job->status ? job->status : 200;
 			json_decref(job->out);
 			job->out = job->wreq.result ? json_incref(job->wreq.result) : json_object();
-			if (job->extra)
-				json_object_update(job->out, job->extra);
 		} else if (job->wreq.status == DDNS_ENOENT) {
 			set_error(job, 404, "%s", job->wreq.msg);
 		} else if (job->wreq.status == DDNS_ESUSPENDED || job->wreq.status == DDNS_EBLOCKED) {
@@ -117,17 +143,26 @@ void api_finish(http_job_t *job)
 			          ddns_strerror(job->wreq.status));
 		}
 	}
-	char *text = json_dumps(job->out ? job->out : json_object(), JSON_COMPACT);
 	int status = job->status ? job->status : 500;
+	/* Secrets for the reply (job->extra) never reach the access log. */
+	char *logged = job->extra && job->out ? json_dumps(job->out, JSON_COMPACT) : NULL;
+	if (job->extra && job->out && status < 400)
+		json_object_update(job->out, job->extra);
+	char *text = json_dumps(job->out ? job->out : json_object(), JSON_COMPACT);
 	char user[sizeof(job->user)];
 	snprintf(user, sizeof(user), "%s", job->user);
+	for (unsigned i = 0; i < job->nxhdr && req; i++) {
+		h2o_iovec_t v = h2o_strdup(&req->pool, job->xhdr[i].value, SIZE_MAX);
+		h2o_add_header_by_str(&req->pool, &req->res.headers, job->xhdr[i].name,
+		                      strlen(job->xhdr[i].name), 1, NULL, v.base, v.len);
+	}
 	job_free(job);
 	if (text == NULL) {
 		http_reply(req, 500, "Internal Server Error", H2O_STRLIT("{\"error\":\"out of memory\"}"));
 		return;
 	}
 	static const char *const reasons[600] = {
-		[200] = "OK", [201] = "Created", [400] = "Bad Request", [401] = "Unauthorized",
+		[200] = "OK", [201] = "Created", [202] = "Accepted", [400] = "Bad Request", [401] = "Unauthorized",
 		[403] = "Forbidden", [404] = "Not Found", [405] = "Method Not Allowed",
 		[409] = "Conflict", [413] = "Payload Too Large", [429] = "Too Many Requests",
 		[503] = "Service Unavailable",
@@ -147,9 +182,10 @@ void api_finish(http_job_t *job)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
 		               H2O_STRLIT("60"));
 	req->res.content_length = len;
-	accesslog_write(req, status, text, len, user);
+	accesslog_write(req, status, logged ? logged : text, logged ? strlen(logged) : len, user);
 	h2o_send_inline(req, text, len);
 	free(text);
+	free(logged);
 }
 
 static void writer_done(wreq_t *r)
@@ -187,27 +223,45 @@ int api_done(http_job_t *job)
 	return done(job);
 }
 
-/* Authenticates on the auth thread; fills job->user and the user id. */
+/* Dashboard accounts must confirm their address before they act. */
+static bool verified(http_job_t *job, const db_user_t *u)
+{
+	if (!u->verified)
+		set_error(job, 403, "confirm your e-mail address first: open the link in the mail "
+		          "sent to %s", u->email);
+	return u->verified;
+}
+
+static bool authenticate(db_t *db, http_job_t *job, int64_t *uid);
+
+bool api_authenticate(db_t *db, http_job_t *job, int64_t *uid)
+{
+	return authenticate(db, job, uid);
+}
+
+/* Authenticates on the auth thread; fills job->user and the user id.
+ * Bearer, then Basic, then a session cookie (api_account.c). Limited
+ * callers get 429 with Retry-After before any hashing. */
 static bool authenticate(db_t *db, http_job_t *job, int64_t *uid)
 {
 	http_server_t *s = job->thread->srv;
 	double now = mono_f();
-	if (!limiter_allow(s->fail_ip, job->ipkey, job->ipkeylen, now)) {
-		set_error(job, 503, "too many failed logins from your address; try again later");
+	if (!api_ip_allowed(job))
 		return false;
-	}
 	if (job->bearer[0] != '\0') {
 		uint8_t hash[AUTH_TOKEN_HASH_LEN];
 		db_user_t u;
 		if (auth_token_hash(job->bearer, hash) == 0 && db_apitoken_user(db, hash, uid) == 0 &&
 		    db_user_get_id(db, *uid, &u) == 0 && !u.disabled) {
 			snprintf(job->user, sizeof(job->user), "%s", u.name);
-			return true;
+			return verified(job, &u);
 		}
 		limiter_charge(s->fail_ip, job->ipkey, job->ipkeylen, now);
 		set_error(job, 401, "this API token is not valid (revoked, or never issued)");
 		return false;
 	}
+	if (job->user[0] == '\0' && job->cookie[0] != '\0')
+		return api_session_auth(db, job, uid);
 	if (job->user[0] == '\0') {
 		set_error(job, 401, "log in: Authorization: Bearer <API token>, or Basic with your "
 		          "user name and password");
@@ -219,10 +273,11 @@ static bool authenticate(db_t *db, http_job_t *job, int64_t *uid)
 	if (authcache_check(s->cache, principal, job->secret, job->secret_len, 0, (uint64_t)now) &&
 	    db_user_get(db, job->user, &u) == 0) {
 		*uid = u.id;
-		return true;
+		return verified(job, &u);
 	}
 	if (!limiter_allow(s->fail_user, job->user, strlen(job->user), now)) {
-		set_error(job, 503, "too many failed logins for this account; try again later");
+		api_limited(job, s->fail_user, job->user, strlen(job->user),
+		            "too many failed logins for this account");
 		return false;
 	}
 	if (authpool_verify_password(s->auth, db, job) != 0 || db_user_get(db, job->user, &u) != 0) {
@@ -233,7 +288,7 @@ static bool authenticate(db_t *db, http_job_t *job, int64_t *uid)
 	}
 	authcache_put(s->cache, principal, job->secret, job->secret_len, 0, (uint64_t)now);
 	*uid = u.id;
-	return true;
+	return verified(job, &u);
 }
 
 typedef struct {
@@ -245,7 +300,7 @@ static int host_row(const db_host_t *h, void *ctx)
 	return json_array_append_new(((list_t *)ctx)->arr, ops_host_json(h));
 }
 
-static int history_row(const db_history_t *h, void *ctx)
+int api_history_row(const db_history_t *h, void *ctx)
 {
 	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
 	                                            "time", (json_int_t)h->time, "source", h->src,
@@ -253,7 +308,7 @@ static int history_row(const db_history_t *h, void *ctx)
 	                                            "new", h->new_, "result", h->result));
 }
 
-static int token_row(const db_token_t *t, void *ctx)
+int api_token_row(const db_token_t *t, void *ctx)
 {
 	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)t->id,
 	                                            "name", t->name, "created", (json_int_t)t->created,
@@ -316,8 +371,8 @@ static int operator_case(const db_report_t *r, void *ctx)
 json_t *api_host_detail(db_t *db, const db_host_t *h, bool operator)
 {
 	json_t *o = ops_host_json(h), *hist = json_array(), *toks = json_array();
-	db_history_foreach(db, h->id, 100, history_row, hist);
-	db_token_foreach(db, h->id, token_row, toks);
+	db_history_foreach(db, h->id, 100, api_history_row, hist);
+	db_token_foreach(db, h->id, api_token_row, toks);
 	json_object_set_new(o, "history", hist);
 	json_object_set_new(o, "tokens", toks);
 	json_t *cases = json_array();
@@ -605,6 +660,8 @@ static int route(db_t *db, http_job_t *job)
 	if (n >= 1 && (strcmp(seg[0], "abuse-reports") == 0 || strcmp(seg[0], "abuse") == 0 ||
 	               strcmp(seg[0], "transparency") == 0))
 		return public_route(db, job, seg, n);
+	if (n >= 1 && api_account_owns(seg[0]))
+		return api_account_route(db, job, seg, n);
 	if (!authenticate(db, job, &uid))
 		return done(job);
 	if (api_hosts_route(db, job, uid, seg, n) || api_admin_route(db, job, uid, seg, n))
@@ -688,7 +745,7 @@ static int route(db_t *db, http_job_t *job)
 	}
 	if (tokens && n == 1 && is(job, "GET")) {
 		json_t *arr = json_array();
-		db_apitoken_foreach(db, uid, token_row, arr);
+		db_apitoken_foreach(db, uid, api_token_row, arr);
 		job->status = 200;
 		job->out = arr;
 		return done(job);
@@ -759,6 +816,7 @@ int api_on_request(h2o_handler_t *self, h2o_req_t *req)
 	if (p.len >= plen)
 		snprintf(job->path, sizeof(job->path), "%.*s", (int)(p.len - plen), p.base + plen);
 
+	api_account_parse(job, req);
 	ssize_t ai = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
 	if (ai >= 0) {
 		h2o_iovec_t v = req->headers.entries[ai].value;

@@ -13,6 +13,7 @@
 #include "http/limit.h"
 #include "http/memo.h"
 #include "http/http.h"
+#include "store/account.h"
 #include "store/db.h"
 #include "upd/httpop.h"
 #include "upd/ops.h"
@@ -119,7 +120,18 @@ struct http_job {
 		op_host_del_t host_del;
 		op_host_state_t host_state;
 		op_abuse_decide_t abuse_decide;
+		op_account_t account;
 	} api;
+	/* browser sessions (api_account.c) */
+	char cookie[64];                    /* the ddnsd_session cookie, "" if none */
+	char csrf[64];                      /* the X-CSRF-Token header, "" if none */
+	bool tls;                           /* came in over https-listen */
+	int64_t session;                    /* authenticated by this session (0: not by a cookie) */
+	struct {
+		const char *name;           /* lower case, static */
+		char value[320];
+	} xhdr[2];                          /* extra reply headers: Set-Cookie, Retry-After, ... */
+	unsigned nxhdr;
 	http_job_t *next;                   /* auth queue link */
 };
 
@@ -194,6 +206,31 @@ json_t *api_host_detail(db_t *db, const db_host_t *h, bool operator);
  * another user's host). */
 bool api_own_host(db_t *db, http_job_t *job, int64_t uid, const char *name, db_host_t *h,
                   char *fqdn, size_t len);
+
+/* For api_account.c, from api.c (auth thread): authenticates job (Bearer,
+ * Basic, then the session cookie with its CSRF rule); sets an error reply
+ * and its status; posts a finished job back to its loop; adds a reply
+ * header (name lower case, static). */
+bool api_authenticate(db_t *db, http_job_t *job, int64_t *uid);
+void api_header(http_job_t *job, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* JSON rows of a host's history and of token metadata (never a secret),
+ * for the foreach functions of store/account.h; ctx is the json_t array. */
+int api_history_row(const db_history_t *h, void *ctx);
+int api_token_row(const db_token_t *t, void *ctx);
+/* The address's failed-login bucket: false (429 set) when it is empty. */
+bool api_ip_allowed(http_job_t *job);
+/* 429 with Retry-After for the key of limiter l. */
+void api_limited(http_job_t *job, limiter_t *l, const void *key, size_t len, const char *msg);
+
+/* Browser sessions and accounts (api_account.c). On the loop thread:
+ * reads the session cookie, the CSRF header and the scheme. On the auth
+ * thread: whether seg0 is one of its routes, and answers them; checks a
+ * session cookie for api_authenticate (false: an error is set). */
+void api_account_parse(http_job_t *job, h2o_req_t *req);
+bool api_account_owns(const char *seg0);
+int api_account_route(db_t *db, http_job_t *job, char **seg, int n);
+bool api_session_auth(db_t *db, http_job_t *job, int64_t *uid);
 
 /* The server of a request's loop. */
 http_thread_t *http_thread_of(h2o_req_t *req);

@@ -402,7 +402,7 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	if ((ret = limiter_new(262144, 1.0 / 60, 10, &s->nochg)) != 0 ||
 	    (ret = limiter_new(65536, 1.0 / 600, 30, &s->strikes)) != 0 ||
 	    (ret = limiter_new(65536, 0.1, 30, &s->fail_ip)) != 0 ||
-	    (ret = limiter_new(65536, 1.0 / 30, 10, &s->fail_user)) != 0 ||
+	    (ret = limiter_new(65536, 1.0 / 30, 5, &s->fail_user)) != 0 ||
 	    (ret = limiter_new(65536, conf->abuse_reports_per_hour / 3600.0,
 	                       conf->abuse_reports_per_hour, &s->reports)) != 0 ||
 	    (ret = authcache_new(65536, 3600, &s->cache)) != 0 ||

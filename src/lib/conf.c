@@ -25,6 +25,8 @@ enum key_type {
 	T_STR, T_UINT, T_ADDRS, T_STRS, T_NAMES, T_GLUE, T_ACL, T_SUSPEND, T_NAME,
 	T_DUR,     /* seconds: "90", "15m", "72h", "30d", "2w" */
 	T_BOOL,    /* yes/no, true/false, on/off, 1/0 */
+	T_WORD,    /* one of the words in `words` */
+	T_URL,     /* empty, or an http:// or https:// URL */
 };
 
 enum key_sect { S_SERVER, S_ZONE };
@@ -87,6 +89,11 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "notification-webhook", T_STR, 0, 1024, "", SRV(notification_webhook) },
 	/* the dashboard: the source tree's web/ unless told otherwise */
 	{ S_SERVER, "web-root",         T_STR,   0, PATH_MAX, DDNSD_WEBDIR, SRV(web_root) },
+	/* accounts of the web dashboard (docs/api.md) */
+	{ S_SERVER, "signup",           T_WORD,  0, 0, "closed", SRV(signup) },
+	{ S_SERVER, "public-url",       T_URL,   0, 255, "", SRV(public_url) },
+	{ S_SERVER, "session-lifetime", T_DUR,   1, 365 * 86400, "7d", SRV(session_lifetime) },
+	{ S_SERVER, "session-idle",     T_DUR,   1, 365 * 86400, "1d", SRV(session_idle) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
 	{ S_ZONE, "glue",           T_GLUE,    0, 0, "", ZN(glue) },
@@ -104,6 +111,22 @@ static const key_t_ schema[] = {
 	{ S_ZONE, "ttl-max",        T_UINT,    1, 86400, "86400", ZN(ttl_max) },
 };
 #define SCHEMA_LEN (sizeof(schema) / sizeof(schema[0]))
+
+/* The values a T_WORD key accepts, space-separated. */
+static const struct {
+	const char *key;
+	const char *words;
+} word_keys[] = {
+	{ "signup", "open invite closed" },
+};
+
+static const char *words_of(const key_t_ *k)
+{
+	for (size_t i = 0; i < sizeof(word_keys) / sizeof(word_keys[0]); i++)
+		if (strcmp(word_keys[i].key, k->name) == 0)
+			return word_keys[i].words;
+	return "";
+}
 
 typedef struct {
 	conf_t *conf;
@@ -415,6 +438,14 @@ static int set_bool(parser_t *p, const key_t_ *k, bool *dst, const char *v)
 	return -1;
 }
 
+/* Replaces the string at dst with a copy of v; -1 when out of memory. */
+static int set_str(void *dst, const char *v)
+{
+	char **s = dst;
+	free(*s);
+	return (*s = strdup(v)) == NULL ? -1 : 0;
+}
+
 static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value)
 {
 	void *dst = (char *)base + k->off;
@@ -432,10 +463,7 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 			ret = -1;
 			break;
 		}
-		char **s = dst;
-		free(*s);
-		if ((*s = strdup(v)) == NULL)
-			ret = -1;
+		ret = set_str(dst, v);
 		break;
 	}
 	case T_NAME: {
@@ -443,10 +471,7 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 			ret = -1;
 			break;
 		}
-		char **s = dst;
-		free(*s);
-		if ((*s = strdup(v)) == NULL)
-			ret = -1;
+		ret = set_str(dst, v);
 		break;
 	}
 	case T_UINT: {
@@ -489,6 +514,28 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 	case T_BOOL:
 		ret = set_bool(p, k, dst, v);
 		break;
+	case T_WORD:
+	case T_URL: {
+		bool ok;
+		if (k->type == T_WORD) {
+			/* A whole word of the list, not a part of one. */
+			const char *all = words_of(k), *w = strstr(all, v);
+			size_t n = strlen(v);
+			ok = n > 0 && w && (w == all || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0');
+		} else {
+			ok = *v == '\0' || ((strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
+			                    strlen(v) <= k->max && strpbrk(v, " \t\"<>") == NULL);
+		}
+		if (!ok) {
+			perr(p, p->line, k->type == T_WORD ? "%s: expected one of: %s; got '%s'" :
+			     "%s: expected an http:// or https:// URL%s; got '%s'", k->name,
+			     k->type == T_WORD ? words_of(k) : "", v);
+			ret = -1;
+			break;
+		}
+		ret = set_str(dst, v);
+		break;
+	}
 	}
 	free(val);
 	return ret;
@@ -759,6 +806,8 @@ void conf_free(conf_t *c)
 	free(c->mail_from);
 	free(c->notification_webhook);
 	free(c->web_root);
+	free(c->signup);
+	free(c->public_url);
 	for (size_t j = 0; j < c->trusted_proxies.n; j++)
 		free(c->trusted_proxies.v[j].key);
 	free(c->trusted_proxies.v);

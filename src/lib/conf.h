@@ -113,6 +113,11 @@ typedef struct {
 	char *mail_from;             /* envelope and From: address */
 	char *notification_webhook;  /* URL that gets every notification as JSON */
 	char *web_root;              /* the dashboard's files; "" off */
+	/* accounts of the web dashboard */
+	char *signup;                /* "open", "invite" or "closed" */
+	char *public_url;            /* base of links in mails; "": http://<first http-listen> */
+	unsigned session_lifetime;   /* seconds a browser session lasts after log-in */
+	unsigned session_idle;       /* seconds a session lasts without use */
 	conf_zone_t *zones;
 	size_t zone_count;
 } conf_t;

@@ -306,6 +306,16 @@ int db_tombstone_put(db_t *db, const char *name, int64_t until, int64_t user, bo
 	return db_step_done(st);
 }
 
+int db_tombstone_disown(db_t *db, int64_t user)
+{
+	static const char sql[] = "UPDATE tombstone SET user = 0 WHERE user = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, user);
+	return db_step_done(st);
+}
+
 int db_tombstone_get(db_t *db, const char *name, int64_t now, int64_t *until, int64_t *user,
                      bool *suspended)
 {

@@ -104,6 +104,9 @@ int db_tombstone_put(db_t *db, const char *name, int64_t until, int64_t user, bo
 int db_tombstone_get(db_t *db, const char *name, int64_t now, int64_t *until, int64_t *user,
                      bool *suspended);
 int db_tombstone_prune(db_t *db, int64_t now);
+/* The user is deleted: nobody may take its held names back (user ids are
+ * reused by SQLite, and the next new user must not inherit that right). */
+int db_tombstone_disown(db_t *db, int64_t user);
 
 /* The outbox: a message to deliver by email (rcpt: an address) or webhook
  * (rcpt: a URL; body: JSON). */

@@ -18,7 +18,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -242,9 +242,11 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  expires INTEGER NOT NULL,"
 	"  actor TEXT NOT NULL,"
 	"  used_by INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
+	/* 6 -> 7: password reset by address looks users up by email */
+	"CREATE INDEX user_email ON user(email COLLATE NOCASE);",
 };
 
-#define STMT_CACHE 128
+#define STMT_CACHE 256
 
 struct db {
 	sqlite3 *h;

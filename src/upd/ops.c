@@ -10,6 +10,7 @@
 #include "abuse/tell.h"
 #include "lib/errors.h"
 #include "lib/name.h"
+#include "store/abuse.h"
 #include "store/audit.h"
 #include "upd/hostrr.h"
 #include "upd/namecheck.h"
@@ -212,6 +213,8 @@ int op_user_del(wctx_t *w, wreq_t *r)
 			ret = audit(w, a->actor, "host.del", h.name, "owner deleted", NULL);
 	}
 	free(l.ids);
+	if (ret == 0)
+		ret = db_tombstone_disown(db, u.id);
 	if (ret == 0)
 		ret = db_user_del(db, u.id);
 	if (ret == 0)

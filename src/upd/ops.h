@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/totp.h"
 #include "lib/conf.h"
 #include "store/account.h"
 #include "store/audit.h"
@@ -154,6 +155,63 @@ int op_token_revoke(wctx_t *w, wreq_t *r);
 int op_host_block(wctx_t *w, wreq_t *r);
 int op_apitoken_add(wctx_t *w, wreq_t *r);
 int op_apitoken_revoke(wctx_t *w, wreq_t *r);
+
+/*
+ * The web dashboard's account operations (accountops.c). One argument
+ * structure serves them all; each reads the fields it names. Secrets arrive
+ * hashed (argon2id made on an auth thread, cookies and codes as BLAKE2b),
+ * except the one-time tokens mailed to people, which the operation makes
+ * itself because the mail that carries them is queued in the same
+ * transaction.
+ */
+typedef struct {
+	int64_t user;                    /* the account's id, when known */
+	char name[64];                   /* its name (sign-up: the new name) */
+	char email[DB_NAME_MAX];         /* sign-up, reset request by address */
+	char pwhash[192];                /* a new password's argon2id hash */
+	uint8_t hash[32];                /* a session cookie's, mailed token's or invitation's hash */
+	bool has_invite;                 /* sign-up: this invitation is used */
+	uint8_t invite[32];
+	int64_t session;                 /* revoke this session / keep this one */
+	char csrf[64];                   /* a new session's CSRF token */
+	int64_t expires;                 /* a new session's or invitation's end */
+	char src[64], client[128];       /* where a new session logs in from */
+	int64_t step;                    /* > 0: a TOTP step used now (must be > totp_last) */
+	bool has_recovery;               /* a recovery code used now */
+	uint8_t recovery[TOTP_RECOVERY_HASH];
+	uint8_t secret[TOTP_SECRET_LEN]; /* the TOTP secret offered */
+	uint8_t codes[TOTP_RECOVERY_COUNT][TOTP_RECOVERY_HASH]; /* new recovery codes */
+	bool audit;                      /* revoke: an explicit one, audited */
+	char actor[OP_ACTOR_MAX];        /* "web:NAME", "ctl:..." */
+} op_account_t;
+
+/* Sign-up: an unverified user, its verification token and mail. */
+int op_signup(wctx_t *w, wreq_t *r);
+/* Confirms an address with a mailed token (hash). */
+int op_verify(wctx_t *w, wreq_t *r);
+/* Mails a reset link to the account called name, or to every account
+ * with address email; nothing (and no error) when there is none. */
+int op_reset_request(wctx_t *w, wreq_t *r);
+/* A new password (pwhash) with a mailed reset token (hash); every session
+ * of the user ends. The user's name comes back in name. */
+int op_reset_confirm(wctx_t *w, wreq_t *r);
+/* A new password for user; sessions other than session end. */
+int op_password_change(wctx_t *w, wreq_t *r);
+/* A new session (hash of the cookie, csrf, expires, src, client); uses the
+ * TOTP step or recovery code given. */
+int op_session_create(wctx_t *w, wreq_t *r);
+/* Ends session of user (audited when audit is set). */
+int op_session_revoke(wctx_t *w, wreq_t *r);
+/* Records a use of session. */
+int op_session_touch(wctx_t *w, wreq_t *r);
+/* Two-factor: offers secret; turns it on (step, codes); turns it off. */
+int op_totp_begin(wctx_t *w, wreq_t *r);
+int op_totp_confirm(wctx_t *w, wreq_t *r);
+int op_totp_disable(wctx_t *w, wreq_t *r);
+/* An invitation (hash, expires, actor). */
+int op_invite_add(wctx_t *w, wreq_t *r);
+/* Deletes the account called name with its hosts (as `user del`). */
+int op_account_delete(wctx_t *w, wreq_t *r);
 
 /* args: a json_t* produced by ctl's export (see src/ctl/dump.c); only into
  * a database without users or hosts. */

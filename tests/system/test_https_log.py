@@ -10,17 +10,13 @@ import urllib.request
 
 import pytest
 
-from ddnstest import (DDNSD, Ddnsd, addrs, free_port, http_request, new_account,
+from ddnstest import (DDNSD, Ddnsd, addrs, free_port, http_request, make_cert, new_account,
                       start_http_ddnsd)
 
 
 @pytest.fixture
 def tls_server(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "2", "-subj", "/CN=localhost"],
-                   check=True, capture_output=True)
+    cert, key = make_cert(tmp_path)
     tls_port = free_port()
     log = tmp_path / "access.log"
     d = start_http_ddnsd(tmp_path / "d", server={

@@ -8,99 +8,16 @@ test on loopback ports. A message whose delivery fails stays in the outbox
 with its error (`ddnsctl outbox --pending`) and is delivered once the relay
 is back, also across a restart of ddnsd.
 """
-import email
-import email.policy
 import json
-import socketserver
 import threading
 import time
 import http.server
 
-from ddnstest import ddnsctl, ddnsctl_json, free_port
+from ddnstest import SmtpListener, ddnsctl, ddnsctl_json, free_port, wait_for
 
-WAIT = 30  # generous: delivery is retried after 1 s, 2 s, 4 s ...
 
 
 # ---------------------------------------------------------------- receivers
-
-class SmtpListener:
-    """A minimal SMTP server (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT)
-    on 127.0.0.1 that records each message as (envelope sender, recipients,
-    parsed message)."""
-
-    def __init__(self, port=0):
-        self.messages = []
-        outer = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def reply(self, text):
-                self.wfile.write(text.encode() + b"\r\n")
-                self.wfile.flush()
-
-            def handle(self):
-                sender, rcpts = None, []
-                self.reply("220 test.invalid ESMTP")
-                while True:
-                    line = self.rfile.readline(4096)
-                    if not line:
-                        return
-                    cmd = line.decode("utf-8", "replace").rstrip("\r\n")
-                    verb = cmd.split(" ", 1)[0].upper()
-                    if verb == "EHLO":
-                        self.reply("250-test.invalid\r\n250-8BITMIME\r\n250 HELP")
-                    elif verb == "HELO":
-                        self.reply("250 test.invalid")
-                    elif verb == "MAIL" and cmd.upper().startswith("MAIL FROM:"):
-                        sender = cmd[10:].split(" ")[0].strip("<>")
-                        rcpts = []
-                        self.reply("250 OK")
-                    elif verb == "RCPT" and cmd.upper().startswith("RCPT TO:"):
-                        if sender is None:
-                            self.reply("503 MAIL first")
-                            continue
-                        rcpts.append(cmd[8:].split(" ")[0].strip("<>"))
-                        self.reply("250 OK")
-                    elif verb == "DATA":
-                        if not rcpts:
-                            self.reply("503 RCPT first")
-                            continue
-                        self.reply("354 go ahead")
-                        data = b""
-                        while True:
-                            chunk = self.rfile.readline(65536)
-                            if not chunk or chunk == b".\r\n":
-                                break
-                            if chunk.startswith(b"."):
-                                chunk = chunk[1:]
-                            data += chunk
-                        msg = email.message_from_bytes(data, policy=email.policy.default)
-                        outer.messages.append((sender, list(rcpts), msg, data))
-                        sender, rcpts = None, []
-                        self.reply("250 queued")
-                    elif verb == "RSET":
-                        sender, rcpts = None, []
-                        self.reply("250 OK")
-                    elif verb == "NOOP":
-                        self.reply("250 OK")
-                    elif verb == "QUIT":
-                        self.reply("221 bye")
-                        return
-                    else:
-                        self.reply("502 not implemented")
-
-        class Server(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", port), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 class WebhookReceiver:
     """An HTTP server on 127.0.0.1 that records POSTed JSON events; the
@@ -138,16 +55,6 @@ class WebhookReceiver:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def wait_for(what, cond, timeout=WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def add_owner(d, user, mail=None, host=None):

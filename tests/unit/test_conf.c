@@ -56,6 +56,19 @@ static void test_good(void **state)
 	assert_true(z->suspended.has_v4 && z->suspended.has_v6);
 	assert_int_equal(z->notify.n, 1);
 	assert_int_equal(conf_zone_find(c, "other.example")->ttl, 60);
+	/* The dashboard's accounts: closed, sessions of 7 days, 1 idle. */
+	assert_string_equal(c->signup, "closed");
+	assert_string_equal(c->public_url, "");
+	assert_int_equal(c->session_lifetime, 7 * 86400);
+	assert_int_equal(c->session_idle, 86400);
+	conf_free(c);
+	assert_int_equal(conf_load_string("[server]\nsignup = invite\npublic-url = https://dyn.example/\n"
+	                                  "session-lifetime = 30d\nsession-idle = 2h\n" ZONE, "t.conf",
+	                                  &c, err, sizeof(err)), 0);
+	assert_string_equal(c->signup, "invite");
+	assert_string_equal(c->public_url, "https://dyn.example/");
+	assert_int_equal(c->session_lifetime, 30 * 86400);
+	assert_int_equal(c->session_idle, 7200);
 	conf_free(c);
 }
 
@@ -82,6 +95,10 @@ static void test_errors(void **state)
 	expect_error("this is not ini\n" ZONE, "t.conf:1:");
 	expect_error("[zone bad..name]\nns = x\n", "t.conf:1: zone:");
 	expect_error("ns = x\n" ZONE, "t.conf:1: key 'ns' outside of a section");
+	expect_error("[server]\nsignup = maybe\n" ZONE, "t.conf:2: signup: expected one of: open invite closed");
+	expect_error("[server]\nsignup = pen\n" ZONE, "t.conf:2: signup:");
+	expect_error("[server]\npublic-url = dash.example\n" ZONE, "t.conf:2: public-url:");
+	expect_error("[server]\nsession-idle = 0\n" ZONE, "t.conf:2: session-idle:");
 
 	conf_t *c = NULL;
 	char err[512];
