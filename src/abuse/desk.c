@@ -595,6 +595,113 @@ static int check_same_address(wctx_t *w, const db_host_t *h, int family, const u
 	return ret;
 }
 
+/* ---- bursts of sign-ups from one network ---- */
+
+void desk_signup_net(const char *addr, char *out, size_t len)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t a[16];
+	out[0] = '\0';
+	if (inet_pton(AF_INET6, addr, a) == 1 && memcmp(a, mapped, sizeof(mapped)) == 0)
+		memmove(a, a + 12, 4); /* ::ffff:a.b.c.d is a.b.c.d */
+	else if (inet_pton(AF_INET6, addr, a) == 1) {
+		if (memcmp(a, loop6, sizeof(loop6)) == 0)
+			return;
+		char text[INET6_ADDRSTRLEN];
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+		snprintf(out, len, "%s/64", text);
+		return;
+	} else if (inet_pton(AF_INET, addr, a) != 1) {
+		return;
+	}
+	if (a[0] != 127)
+		snprintf(out, len, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+}
+
+typedef struct {
+	int64_t ids[64];
+	int n, total;
+} signups_t;
+
+static int count_signup(const db_user_t *u, void *ctx)
+{
+	signups_t *s = ctx;
+	if (s->n < (int)(sizeof(s->ids) / sizeof(s->ids[0])))
+		s->ids[s->n++] = u->id;
+	s->total++;
+	return 0;
+}
+
+/* The sign-ups from net in [from, to] into s; true when they reach
+ * abuse-signups. */
+static int signup_burst(wctx_t *w, const char *net, int64_t from, int64_t to, signups_t *s,
+                        bool *burst)
+{
+	unsigned limit = wctx_conf(w)->abuse_signups;
+	*burst = false;
+	if (limit == 0 || net[0] == '\0')
+		return 0;
+	int ret = db_user_foreach_signup(wctx_db(w), net, from, to, count_signup, s);
+	*burst = ret == 0 && s->total >= (int)limit;
+	return ret;
+}
+
+static void burst_evidence(wctx_t *w, const char *net, const signups_t *s, char *ev, size_t len)
+{
+	snprintf(ev, len, "its owner is one of %d accounts signed up from %s within %u minutes",
+	         s->total, net, wctx_conf(w)->abuse_window / 60);
+}
+
+/* A host made by an account of a burst is flagged when it is created. */
+static int check_owner_burst(wctx_t *w, const db_host_t *h)
+{
+	db_user_t u;
+	int ret = db_user_get_id(wctx_db(w), h->user, &u);
+	if (ret != 0 || u.signup_net[0] == '\0')
+		return ret == DDNS_ENOENT ? 0 : ret;
+	unsigned win = wctx_conf(w)->abuse_window;
+	signups_t *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	bool burst;
+	ret = signup_burst(w, u.signup_net, u.created - win, u.created + win, s, &burst);
+	if (ret == 0 && burst) {
+		char ev[DB_EVIDENCE_MAX];
+		burst_evidence(w, u.signup_net, s, ev, sizeof(ev));
+		ret = flag(w, h->name, ev);
+	}
+	free(s);
+	return ret;
+}
+
+int desk_user_signed_up(wctx_t *w, const db_user_t *u)
+{
+	signups_t *s = calloc(1, sizeof(*s));
+	same_t *hosts = calloc(1, sizeof(*hosts));
+	int ret = s && hosts ? 0 : -ENOMEM;
+	bool burst = false;
+	if (ret == 0)
+		ret = signup_burst(w, u->signup_net, wctx_now(w) - wctx_conf(w)->abuse_window,
+		                   wctx_now(w), s, &burst);
+	if (ret == 0 && burst) {
+		/* The accounts of the burst that already made hosts: those
+		 * hosts are flagged now (collected first: flagging writes). */
+		char ev[DB_EVIDENCE_MAX];
+		burst_evidence(w, u->signup_net, s, ev, sizeof(ev));
+		log_info("abuse: %d sign-ups from %s within %u minutes", s->total, u->signup_net,
+		         wctx_conf(w)->abuse_window / 60);
+		for (int i = 0; ret == 0 && i < s->n; i++)
+			ret = db_host_foreach(wctx_db(w), -1, s->ids[i], collect_same, hosts);
+		for (int i = 0; ret == 0 && i < hosts->n; i++)
+			ret = flag(w, hosts->names[i], ev);
+	}
+	free(s);
+	free(hosts);
+	return ret;
+}
+
 int desk_host_created(wctx_t *w, const db_host_t *h)
 {
 	int ret = check_blocklist(w, h, NULL);
@@ -602,6 +709,8 @@ int desk_host_created(wctx_t *w, const db_host_t *h)
 		ret = check_same_address(w, h, AF_INET, h->v4);
 	if (ret == 0 && h->has_v6)
 		ret = check_same_address(w, h, AF_INET6, h->v6);
+	if (ret == 0)
+		ret = check_owner_burst(w, h);
 	return ret;
 }
 

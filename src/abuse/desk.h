@@ -92,6 +92,17 @@ int op_abuse_tick(wctx_t *w, wreq_t *r);
  * name may not be registered by user (namecheck.h asks it).
  */
 int desk_host_created(wctx_t *w, const db_host_t *h);
+
+/* A user signed up over the web (writer, in the sign-up's transaction):
+ * when abuse-signups accounts came from the same network within
+ * abuse-window, the hosts they have are flagged (and desk_host_created
+ * flags the ones they make later). */
+int desk_user_signed_up(wctx_t *w, const db_user_t *u);
+
+/* The network a sign-up from addr (text) counts against: "a.b.c.0/24" or
+ * the /64 of an IPv6 address; "" for loopback (a local proxy or tool, not
+ * a client) and anything unparseable. Any thread. */
+void desk_signup_net(const char *addr, char *out, size_t len);
 int desk_host_addressed(wctx_t *w, const db_host_t *h, const db_host_t *old);
 int desk_host_deleted(wctx_t *w, const db_host_t *h);
 int desk_name_held(db_t *db, int64_t now, const char *fqdn, int64_t user, char *msg,

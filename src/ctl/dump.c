@@ -43,11 +43,11 @@ typedef struct {
 static int user_row(const db_user_t *u, void *c)
 {
 	return json_array_append_new(((ctx_t *)c)->arr,
-		json_pack("{s:s, s:s, s:s, s:i, s:I, s:b, s:I, s:b, s:b}", "name", u->name,
+		json_pack("{s:s, s:s, s:s, s:i, s:I, s:b, s:I, s:b, s:b, s:s}", "name", u->name,
 		          "email", u->email, "pwhash", u->pwhash, "max_hosts", u->max_hosts,
 		          "created", (json_int_t)u->created, "disabled", u->disabled,
 		          "generation", (json_int_t)u->generation, "admin", u->admin,
-		          "verified", u->verified));
+		          "verified", u->verified, "signup_net", u->signup_net));
 }
 
 typedef struct {

@@ -444,6 +444,7 @@ static int signup(db_t *db, http_job_t *job)
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->email, sizeof(a->email), "%s", email);
 	snprintf(a->actor, sizeof(a->actor), "web:%s", name);
+	snprintf(a->src, sizeof(a->src), "%s", job->hup.src); /* the desk's burst check */
 	if (!hash_password(job, pw, a))
 		return api_done(job);
 	return submit(job, op_signup, 201);

@@ -78,6 +78,7 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "abuse-reports-per-hour", T_UINT, 1, 1000000, "10", SRV(abuse_reports_per_hour) },
 	{ S_SERVER, "abuse-blocklist",  T_STR,   0, PATH_MAX, "", SRV(abuse_blocklist) },
 	{ S_SERVER, "abuse-same-address", T_UINT, 0, 1000000, "10", SRV(abuse_same_address) },
+	{ S_SERVER, "abuse-signups",    T_UINT,  0, 1000000, "5", SRV(abuse_signups) },
 	{ S_SERVER, "abuse-window",     T_DUR,   60, 7 * 86400, "10m", SRV(abuse_window) },
 	{ S_SERVER, "abuse-auto-suspend", T_BOOL, 0, 0, "no", SRV(abuse_auto_suspend) },
 	{ S_SERVER, "brand-words",      T_NAMES, 0, 0, "", SRV(brand_words) },

@@ -104,6 +104,8 @@ typedef struct {
 	char *abuse_blocklist;       /* file of addresses and networks; "" none */
 	unsigned abuse_same_address; /* new hosts on one address within the window
 	                                that flag them (0: off) */
+	unsigned abuse_signups;      /* sign-ups from one network within the window
+	                                that flag their hosts (0: off) */
 	unsigned abuse_window;       /* seconds */
 	bool abuse_auto_suspend;     /* heuristics suspend (provisionally) */
 	conf_strs_t brand_words;     /* labels that look like these are refused */

@@ -15,7 +15,7 @@
 /* ---- users ---- */
 
 #define USER_COLS "id, name, email, pwhash, max_hosts, created, disabled, generation, admin, " \
-	"verified, totp_secret IS NOT NULL"
+	"verified, totp_secret IS NOT NULL, signup_net"
 
 static void read_user(sqlite3_stmt *st, db_user_t *u)
 {
@@ -30,13 +30,14 @@ static void read_user(sqlite3_stmt *st, db_user_t *u)
 	u->admin = sqlite3_column_int(st, 8) != 0;
 	u->verified = sqlite3_column_int(st, 9) != 0;
 	u->totp = sqlite3_column_int(st, 10) != 0;
+	db_copy_text(u->signup_net, sizeof(u->signup_net), st, 11);
 }
 
 int db_user_add(db_t *db, db_user_t *u)
 {
 	static const char sql[] = "INSERT INTO user(name, email, pwhash, max_hosts, created, "
-	                          "disabled, generation, admin, verified) "
-	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	                          "disabled, generation, admin, verified, signup_net) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
@@ -49,6 +50,7 @@ int db_user_add(db_t *db, db_user_t *u)
 	sqlite3_bind_int64(st, 7, u->generation);
 	sqlite3_bind_int(st, 8, u->admin);
 	sqlite3_bind_int(st, 9, u->verified);
+	sqlite3_bind_text(st, 10, u->signup_net, -1, SQLITE_STATIC);
 	return db_step_insert(db, st, &u->id);
 }
 
@@ -143,6 +145,21 @@ int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ct
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
+	each_t e = { (void *)fn, ctx };
+	return db_step_each(st, user_row, &e);
+}
+
+int db_user_foreach_signup(db_t *db, const char *net, int64_t from, int64_t to,
+                           int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE signup_net = ?1 "
+	                          "AND created BETWEEN ?2 AND ?3 ORDER BY created";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
 	each_t e = { (void *)fn, ctx };
 	return db_step_each(st, user_row, &e);
 }

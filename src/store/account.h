@@ -29,6 +29,8 @@ typedef struct {
 	bool admin;              /* an operator: the dashboard's admin pages */
 	bool verified;           /* the email address is confirmed */
 	bool totp;               /* two-factor log-in is on */
+	char signup_net[48];     /* signed up from this /24 or /64; "" if not
+	                            through the web or from loopback */
 } db_user_t;
 
 /* BLOCKED: updates refused for abusive polling (records still served);
@@ -63,6 +65,9 @@ int db_user_get(db_t *db, const char *name, db_user_t *out);
 int db_user_get_id(db_t *db, int64_t id, db_user_t *out);
 int db_user_del(db_t *db, int64_t id);
 int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ctx);
+/* Users who signed up from net with created in [from, to], oldest first. */
+int db_user_foreach_signup(db_t *db, const char *net, int64_t from, int64_t to,
+                           int (*fn)(const db_user_t *u, void *ctx), void *ctx);
 int db_user_host_count(db_t *db, int64_t user, int *count);
 
 /* Hosts. add fills h->id; DDNS_EEXIST for a taken name. */

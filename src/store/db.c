@@ -18,7 +18,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -244,6 +244,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  used_by INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;",
 	/* 6 -> 7: password reset by address looks users up by email */
 	"CREATE INDEX user_email ON user(email COLLATE NOCASE);",
+	/* 7 -> 8: the network a user signed up from (the abuse desk's
+	 * sign-up burst heuristic; a /24 or /64, not the address itself) */
+	"ALTER TABLE user ADD COLUMN signup_net TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX user_signup_net ON user(signup_net, created) WHERE signup_net != '';",
 };
 
 #define STMT_CACHE 256

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "abuse/desk.h"
 #include "lib/errors.h"
 #include "store/abuse.h"
 #include "store/session.h"
@@ -145,6 +146,7 @@ int op_signup(wctx_t *w, wreq_t *r)
 	snprintf(ua.actor, sizeof(ua.actor), "%s", a->actor);
 	ua.max_hosts = (int)wctx_conf(w)->default_max_hosts;
 	ua.unverified = true;
+	desk_signup_net(a->src, ua.signup_net, sizeof(ua.signup_net));
 	/* The same path as `ddnsctl user add`, audit row included. */
 	wreq_t sub;
 	memset(&sub, 0, sizeof(sub));
@@ -170,6 +172,8 @@ int op_signup(wctx_t *w, wreq_t *r)
 	}
 	if (ret == 0)
 		ret = mail_token(w, &u, "verify");
+	if (ret == 0)
+		ret = desk_user_signed_up(w, &u);
 	if (ret == 0) {
 		r->changed = true;
 		r->result = json_pack("{s:s, s:s, s:b}", "name", u.name, "email", u.email,

@@ -122,6 +122,7 @@ static int import_users(imp_t *im, json_t *users)
 		u.generation = num(o, "generation");
 		u.admin = json_is_true(json_object_get(o, "admin"));
 		u.verified = !json_is_false(json_object_get(o, "verified"));
+		snprintf(u.signup_net, sizeof(u.signup_net), "%s", str(o, "signup_net"));
 		if (u.name[0] == '\0' || strncmp(u.pwhash, "$argon2id$", 10) != 0)
 			return fail(im, "users", i, "needs a name and an argon2id password hash");
 		int ret = db_user_add(im->db, &u);

@@ -145,6 +145,7 @@ int op_user_add(wctx_t *w, wreq_t *r)
 	u.max_hosts = a->max_hosts;
 	u.admin = a->admin;
 	u.verified = !a->unverified;
+	snprintf(u.signup_net, sizeof(u.signup_net), "%s", a->signup_net);
 	u.created = wctx_now(w);
 	int ret = db_user_add(wctx_db(w), &u);
 	if (ret == DDNS_EEXIST)

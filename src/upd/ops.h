@@ -27,6 +27,7 @@ typedef struct {
 	char pwhash[192];
 	bool admin;                      /* an operator of the dashboard */
 	bool unverified;                 /* signed up: the address is not confirmed yet */
+	char signup_net[48];             /* signed up from this network (desk_signup_net) */
 	char actor[OP_ACTOR_MAX];
 } op_user_add_t;
 

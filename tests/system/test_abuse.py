@@ -417,3 +417,56 @@ def test_owner_and_reporter_are_told(tmp_path):
             d.cleanup()
         smtp.close()
         hook.close()
+
+
+def test_burst_of_signups_from_one_network_flags_its_hosts(tmp_path):
+    """abuse-signups = 3: the third sign-up from one /24 within the window
+    flags the hosts the burst's accounts already have, and hosts they make
+    later are flagged when made. Sign-ups from another network, and from
+    loopback (a local proxy, not a client), are not counted."""
+    from ddnstest import SmtpListener
+    smtp = SmtpListener()
+    d = start_http_ddnsd(tmp_path / "d", server={
+        "signup": "open", "abuse-signups": "3", "abuse-window": "10m",
+        "smtp-relay": f"smtp://127.0.0.1:{smtp.port}", "mail-from": "ddnsd@dyn.example"})
+    try:
+        def signup(name, addr):
+            headers = {"X-Forwarded-For": addr} if addr else {}
+            r = http_request(d.http_port, f"{A}/signup", method="POST", headers=headers,
+                             body=json.dumps({"name": name, "email": f"{name}@example.net",
+                                              "password": "a long enough password"}))
+            assert r.status == 201, r
+
+        def host(owner, label):
+            fqdn = f"{label}.dyn.example"
+            ddnsctl(d, "host", "add", fqdn, "--owner", owner, "--ipv4", "192.0.2.10")
+            return fqdn
+
+        def flagged():
+            return {r["host"]: r for r in ddnsctl_json(d, "abuse", "list")
+                    if r["class"] == "heuristic"}
+
+        signup("burst1", "198.51.100.11")
+        h1 = host("burst1", "bu1")
+        signup("burst2", "198.51.100.12")
+        h2 = host("burst2", "bu2")
+        signup("other1", "203.0.113.9")         # another network
+        signup("local1", None)                  # 127.0.0.1: not counted
+        signup("local2", None)
+        signup("local3", None)
+        hl = host("local3", "lo3")
+        assert not flagged(), "two sign-ups from a network are not a burst"
+        signup("burst3", "198.51.100.13")       # the third: a burst
+        f = flagged()
+        assert set(f) == {h1, h2}, f
+        assert "3 accounts signed up from 198.51.100.0/24" in f[h1]["evidence"]
+        h3 = host("burst3", "bu3")
+        ho = host("other1", "ot1")
+        f = flagged()
+        assert h3 in f and ho not in f and hl not in f, f
+        # Flagged for review only: the hosts still answer.
+        assert ddnsctl_json(d, "host", "show", h3)["state"] == "active"
+    finally:
+        d.stop()
+        d.cleanup()
+        smtp.close()
