@@ -184,6 +184,13 @@ export class ApiError extends Error {
 	}
 }
 
+// The API's errors are lower-case phrases: shown as sentences.
+function sentence(text) {
+	text = String(text).trim();
+	if (!text) return text;
+	return text[0].toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? '' : '.');
+}
+
 export async function api(method, path, body) {
 	const opt = { method, headers: {}, credentials: 'same-origin', cache: 'no-store' };
 	if (body !== undefined) {
@@ -200,9 +207,10 @@ export async function api(method, path, body) {
 	let data = null;
 	try { data = await r.json(); } catch { data = null; }
 	if (!r.ok) {
-		let msg = (data && data.error) || `The server answered ${r.status} ${r.statusText}.`;
+		let msg = sentence((data && data.error) || `The server answered ${r.status} ${r.statusText}`);
 		const retry = r.headers.get('Retry-After');
-		if ((r.status === 429 || r.status === 503) && retry) msg += ` Try again in ${retry} seconds.`;
+		if ((r.status === 429 || r.status === 503) && retry && !/try again/i.test(msg))
+			msg += ` Try again in ${retry} seconds.`;
 		if (r.status === 401 && state.user && !path.startsWith('session')) {
 			// The session ended (expired, revoked, password changed):
 			// drop the page being built, show the log-in with why.
