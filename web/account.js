@@ -80,6 +80,8 @@ function totpConfirm(r) {
 	const f = form({ id: 'totp-confirm-form' }, async () => {
 		const res = await api('POST', 'account/totp/confirm', { code: code.input.value.trim() });
 		if (state.user) state.user.totp = true;
+		const shown = document.getElementById('totp-state');
+		if (shown) shown.textContent = 'on';
 		const codes = res.recovery_codes || [];
 		wrap.replaceWith(h('div', { class: 'secret', id: 'recovery' },
 			h('p', null, h('strong', null, 'Two-factor log-in is on. These are your recovery codes, shown only this once.')),
