@@ -6,7 +6,7 @@
 import {
 	state, h, field, form, button, action,
 	notice, table, copyButton, codeBlock, fmtTime, when,
-	api, go, flash, render, enc,
+	api, go, flash, render, enc, loadSession,
 } from './core.js';
 import { qrSvg } from './qr.js';
 
@@ -36,6 +36,7 @@ function passwordSection() {
 		'At least 10 characters. Your other sessions end.');
 	const f = form({ id: 'password-form' }, async () => {
 		await api('POST', 'account/password', { old: old.input.value, new: nw.input.value });
+		await loadSession(); // in case the session (and its CSRF token) was renewed
 		flash('Your password is changed; your other sessions have ended.');
 		render();
 	}, old.row, nw.row, button('Change password'));
