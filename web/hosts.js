@@ -185,7 +185,7 @@ function tokensSection(host) {
 	const live = (host.tokens || []).filter((t) => !t.revoked);
 	const list = h('div', { id: 'tokens' });
 	const showList = () => list.replaceChildren(live.length
-		? table(['Label', 'Created', 'Last used', ''], live.map((t) => h('tr', { 'data-token': t.id },
+		? table(['Label', 'Created', 'Last change', ''], live.map((t) => h('tr', { 'data-token': t.id },
 			h('td', null, t.name || '(no label)'), h('td', null, when(t.created)), h('td', null, when(t.last_used)),
 			h('td', null, action('Revoke', async () => {
 				await api('DELETE', `hosts/${enc(host.name)}/tokens/${t.id}`);

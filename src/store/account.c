@@ -431,6 +431,17 @@ int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out)
 	return ret;
 }
 
+int db_token_used(db_t *db, int64_t id, int64_t now)
+{
+	static const char sql[] = "UPDATE token SET last_used = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return db_step_done(st);
+}
+
 int db_token_revoke(db_t *db, int64_t id)
 {
 	static const char sql[] = "UPDATE token SET revoked = 1 WHERE id = ?1 "

@@ -102,6 +102,8 @@ int db_token_add(db_t *db, db_token_t *t);
 /* Finds an unrevoked token by hash; DDNS_ENOENT otherwise. */
 int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out);
 int db_token_revoke(db_t *db, int64_t id);
+/* The token changed its host at now (nochg polls write nothing). */
+int db_token_used(db_t *db, int64_t id, int64_t now);
 int db_token_foreach(db_t *db, int64_t host, int (*fn)(const db_token_t *t, void *ctx), void *ctx);
 
 /* API tokens: bearer tokens of the JSON API, one user's each. */

@@ -13,8 +13,8 @@ int op_http_update(wctx_t *w, wreq_t *r)
 	hup_t *a = r->args;
 	int64_t user = 0;
 	char token_host[DB_NAME_MAX] = "";
+	db_token_t t = { 0 };
 	if (a->by_token) {
-		db_token_t t;
 		db_host_t th;
 		int ret = db_token_find(wctx_db(w), a->token_hash, &t);
 		if (ret == 0)
@@ -107,5 +107,9 @@ int op_http_update(wctx_t *w, wreq_t *r)
 			break;
 		}
 	}
+	/* A token's "last used" is the last change it made. */
+	for (size_t i = 0; a->by_token && i < a->nhosts; i++)
+		if (a->hosts[i].code == HUP_GOOD)
+			return db_token_used(wctx_db(w), t.id, wctx_now(w));
 	return 0;
 }

@@ -112,3 +112,27 @@ def test_errors_are_json_sentences(http_ddnsd):
         err = json.loads(r.body)["error"]
         assert isinstance(err, str) and len(err) > 10, err
     assert soa_serial(d.port, "dyn.example") == serial
+
+
+def test_token_last_used_is_its_last_change(http_ddnsd):
+    """A host token's last_used is when it last changed the host: set by a
+    good update, left alone by a nochg poll (which writes nothing)."""
+    d = http_ddnsd
+    acc = new_account(d, "lu", ipv4="198.51.100.1", token=True)
+    h = acc["hosts"][0]
+
+    def last_used():
+        st, out = call(d, "GET", f"/hosts/{h}", acc["auth"])
+        assert st == 200, out
+        return out["tokens"][0]["last_used"]
+
+    assert last_used() == 0
+    r = http_request(d.http_port, f"/nic/update?hostname={h}&myip=203.0.113.41",
+                     auth=(h, acc["token"]))
+    assert r.body.startswith("good")
+    first = last_used()
+    assert first > 0
+    r = http_request(d.http_port, f"/nic/update?hostname={h}&myip=203.0.113.41",
+                     auth=(h, acc["token"]))
+    assert r.body.startswith("nochg")
+    assert last_used() == first

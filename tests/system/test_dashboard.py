@@ -28,7 +28,7 @@ import pytest
 from browser import Browser, SCREENSHOTS
 from ddnstest import (DDNSD, Ddnsd, addrs, ddnsctl, free_port, http_request, http_settings,
                       query, rdata_texts, require, wait_http)
-from test_outbox import SmtpListener
+from ddnstest import SmtpListener
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
