@@ -270,6 +270,7 @@ def test_new_user_to_suspended_host(site, web):
     password = "a long password for the web"
 
     # Sign up. The page the browser got carries the policy.
+    t0 = time.monotonic()
     resp = b.goto(f"{site.url}/#/signup")
     assert resp["headers"]["content-security-policy"] == CSP, resp
     b.wait_for("#signup-form")
@@ -333,6 +334,11 @@ def test_new_user_to_suspended_host(site, web):
                         f"{site.url}/nic/update?hostname={fqdn}&myip=203.0.113.45"],
                        capture_output=True, text=True, timeout=20)
     assert r.stdout.strip() == "good 203.0.113.45", r
+    assert addrs(site.d.port, fqdn) == {"203.0.113.45"}
+    # How long the robot took from the sign-up page to a name that answers
+    # (docs/dashboard.md quotes it; a person types slower): reported, not
+    # asserted — timing belongs in benchmarks.
+    print(f"sign-up page to answering host name: {time.monotonic() - t0:.1f} s")
 
     # The page shows the new address and the update in the history.
     b.reload()
