@@ -223,6 +223,31 @@ int api_done(http_job_t *job)
 	return done(job);
 }
 
+static void token_use_done(wreq_t *r)
+{
+	free(r);
+}
+
+/* An API token's last_used, written at most once a minute per token (a
+ * script polling the API must not make a write of every read); nobody
+ * waits for it. */
+static void note_token_use(http_server_t *s, int64_t id, int64_t last_used)
+{
+	if (time(NULL) - last_used < 60)
+		return;
+	struct {
+		wreq_t r;
+		op_apitoken_t a;
+	} *u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return;
+	u->a.id = id;
+	u->r.op = op_apitoken_used;
+	u->r.args = &u->a;
+	u->r.done = token_use_done;
+	writer_submit(s->writer, &u->r);
+}
+
 /* Dashboard accounts must confirm their address before they act. */
 static bool verified(http_job_t *job, const db_user_t *u)
 {
@@ -251,9 +276,12 @@ static bool authenticate(db_t *db, http_job_t *job, int64_t *uid)
 	if (job->bearer[0] != '\0') {
 		uint8_t hash[AUTH_TOKEN_HASH_LEN];
 		db_user_t u;
-		if (auth_token_hash(job->bearer, hash) == 0 && db_apitoken_user(db, hash, uid) == 0 &&
+		int64_t id, last_used;
+		if (auth_token_hash(job->bearer, hash) == 0 &&
+		    db_apitoken_user(db, hash, uid, &id, &last_used) == 0 &&
 		    db_user_get_id(db, *uid, &u) == 0 && !u.disabled) {
 			snprintf(job->user, sizeof(job->user), "%s", u.name);
+			note_token_use(s, id, last_used);
 			return verified(job, &u);
 		}
 		limiter_charge(s->fail_ip, job->ipkey, job->ipkeylen, now);

@@ -484,9 +484,11 @@ int db_apitoken_add(db_t *db, int64_t user, const uint8_t hash[32], const char *
 	return db_step_insert(db, st, id);
 }
 
-int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user)
+int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user, int64_t *id,
+                     int64_t *last_used)
 {
-	static const char sql[] = "SELECT user FROM apitoken WHERE hash = ?1 AND revoked = 0";
+	static const char sql[] = "SELECT user, id, last_used FROM apitoken "
+	                          "WHERE hash = ?1 AND revoked = 0";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL)
 		return DDNS_EDB;
@@ -494,9 +496,22 @@ int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user)
 	int ret = db_step_row(st);
 	if (ret == 0) {
 		*user = sqlite3_column_int64(st, 0);
+		*id = sqlite3_column_int64(st, 1);
+		*last_used = sqlite3_column_int64(st, 2);
 		db_reset(st);
 	}
 	return ret;
+}
+
+int db_apitoken_used(db_t *db, int64_t id, int64_t now)
+{
+	static const char sql[] = "UPDATE apitoken SET last_used = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return db_step_done(st);
 }
 
 int db_apitoken_revoke(db_t *db, int64_t user, int64_t id)

@@ -109,8 +109,12 @@ int db_token_foreach(db_t *db, int64_t host, int (*fn)(const db_token_t *t, void
 /* API tokens: bearer tokens of the JSON API, one user's each. */
 int db_apitoken_add(db_t *db, int64_t user, const uint8_t hash[32], const char *name,
                     int64_t created, int64_t *id);
-/* The user of an unrevoked API token; DDNS_ENOENT otherwise. */
-int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user);
+/* The user of an unrevoked API token, the token's id and when it was last
+ * used; DDNS_ENOENT otherwise. */
+int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user, int64_t *id,
+                     int64_t *last_used);
+/* Records a use of API token id at now. */
+int db_apitoken_used(db_t *db, int64_t id, int64_t now);
 /* Revokes token id if it belongs to user; DDNS_ENOENT otherwise. */
 int db_apitoken_revoke(db_t *db, int64_t user, int64_t id);
 int db_apitoken_foreach(db_t *db, int64_t user, int (*fn)(const db_token_t *t, void *ctx),

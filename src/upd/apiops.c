@@ -69,3 +69,9 @@ int op_apitoken_revoke(wctx_t *w, wreq_t *r)
 	r->result = json_pack("{s:I, s:b}", "id", (json_int_t)a->id, "revoked", 1);
 	return 0;
 }
+
+int op_apitoken_used(wctx_t *w, wreq_t *r)
+{
+	op_apitoken_t *a = r->args;
+	return db_apitoken_used(wctx_db(w), a->id, wctx_now(w));
+}

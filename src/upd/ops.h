@@ -156,6 +156,8 @@ int op_token_revoke(wctx_t *w, wreq_t *r);
 int op_host_block(wctx_t *w, wreq_t *r);
 int op_apitoken_add(wctx_t *w, wreq_t *r);
 int op_apitoken_revoke(wctx_t *w, wreq_t *r);
+/* Notes that API token a->id was used now (its last_used). */
+int op_apitoken_used(wctx_t *w, wreq_t *r);
 
 /*
  * The web dashboard's account operations (accountops.c). One argument

@@ -4,6 +4,7 @@ tokens, with Basic (password) or Bearer (API token) authentication; every
 change visible in DNS when the reply arrives; errors as JSON sentences."""
 
 import json
+import time
 
 from ddnstest import addrs, http_request, new_account, soa_serial
 
@@ -136,3 +137,25 @@ def test_token_last_used_is_its_last_change(http_ddnsd):
                      auth=(h, acc["token"]))
     assert r.body.startswith("nochg")
     assert last_used() == first
+
+
+def test_api_token_last_used(http_ddnsd):
+    """An API token's last_used is set when it is used (written at most
+    once a minute, by the writer, after the reply)."""
+    d = http_ddnsd
+    acc = new_account(d, "al", ipv4="198.51.100.1")
+    st, tok = call(d, "POST", "/tokens", acc["auth"], {"label": "script"})
+    assert st == 201, tok
+
+    def last_used():
+        st, out = call(d, "GET", "/tokens", acc["auth"])
+        assert st == 200, out
+        return [t for t in out if t["id"] == tok["id"]][0]["last_used"]
+
+    assert last_used() == 0
+    st, _ = call(d, "GET", "/hosts", tok["token"])
+    assert st == 200
+    deadline = time.monotonic() + 10
+    while last_used() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert last_used() > 0
