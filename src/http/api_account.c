@@ -432,7 +432,7 @@ static int signup(db_t *db, http_job_t *job)
 		a->has_invite = true;
 	}
 	db_user_t u;
-	if (db_user_get(db, name, &u) == 0) {
+	if (db_user_get_nocase(db, name, &u) == 0) {
 		api_error(job, 409, "the name %s is taken; choose another", name);
 		return api_done(job);
 	}

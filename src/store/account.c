@@ -91,6 +91,13 @@ int db_user_get(db_t *db, const char *name, db_user_t *out)
 	return user_get(db, sql, name, 0, out);
 }
 
+int db_user_get_nocase(db_t *db, const char *name, db_user_t *out)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE name = ?1 COLLATE NOCASE "
+	                          "LIMIT 1";
+	return user_get(db, sql, name, 0, out);
+}
+
 int db_user_get_id(db_t *db, int64_t id, db_user_t *out)
 {
 	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE id = ?1";

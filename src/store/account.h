@@ -63,6 +63,8 @@ typedef struct {
 int db_user_add(db_t *db, db_user_t *u);
 int db_user_get(db_t *db, const char *name, db_user_t *out);
 int db_user_get_id(db_t *db, int64_t id, db_user_t *out);
+/* A user whose name equals name but for ASCII case; DDNS_ENOENT if none. */
+int db_user_get_nocase(db_t *db, const char *name, db_user_t *out);
 int db_user_del(db_t *db, int64_t id);
 int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ctx);
 /* Users who signed up from net with created in [from, to], oldest first. */

@@ -18,7 +18,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -248,6 +248,9 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	 * sign-up burst heuristic; a /24 or /64, not the address itself) */
 	"ALTER TABLE user ADD COLUMN signup_net TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX user_signup_net ON user(signup_net, created) WHERE signup_net != '';",
+	/* 8 -> 9: sign-up refuses a name that differs from a user's only in
+	 * capitals ("Alice" beside "alice") */
+	"CREATE INDEX user_name_nocase ON user(name COLLATE NOCASE);",
 };
 
 #define STMT_CACHE 256

@@ -147,6 +147,16 @@ int op_signup(wctx_t *w, wreq_t *r)
 	ua.max_hosts = (int)wctx_conf(w)->default_max_hosts;
 	ua.unverified = true;
 	desk_signup_net(a->src, ua.signup_net, sizeof(ua.signup_net));
+	/* Checked again here: two sign-ups may race past the reader's check.
+	 * "Alice" beside "alice" would let one pass for the other. */
+	db_user_t same;
+	int found = db_user_get_nocase(db, a->name, &same);
+	if (found == 0) {
+		snprintf(r->msg, sizeof(r->msg), "the name %s is taken; choose another", a->name);
+		return DDNS_EEXIST;
+	}
+	if (found != DDNS_ENOENT)
+		return found;
 	/* The same path as `ddnsctl user add`, audit row included. */
 	wreq_t sub;
 	memset(&sub, 0, sizeof(sub));

@@ -493,3 +493,19 @@ def test_https_cookie_is_secure_and_secrets_stay_out_of_the_log(server, smtp, tm
     for s in (cookie, csrf, secret, token, PW):
         assert s not in text, s
     assert '"status":201' in text
+
+
+def test_name_taken_whatever_its_capitals(server, smtp):
+    """A sign-up whose name differs from a user's only in capitals is
+    refused like a taken name (409), so nobody passes for someone else;
+    nothing is made and no mail goes out."""
+    d = server()
+    signup(d, smtp, "Erin")
+    sent = len(smtp.messages)
+    for name in ("erin", "ERIN", "eRiN"):
+        r = api(d, "POST", "signup", {"name": name, "email": f"x{name}@example.net",
+                                      "password": PW})
+        assert r.status == 409 and "taken" in r.json["error"], (name, r)
+    assert users(d) == {"Erin"}
+    time.sleep(0.5)
+    assert len(smtp.messages) == sent
