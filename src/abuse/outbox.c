@@ -12,6 +12,7 @@
 
 #include "abuse/desk.h"
 #include "abuse/outbox.h"
+#include "upd/ops.h"
 #include "lib/errors.h"
 #include "lib/log.h"
 #include "store/abuse.h"
@@ -362,12 +363,21 @@ static bool deliver_due(outbox_t *o)
 
 static void tick(outbox_t *o)
 {
-	wreq_t req = { .op = op_abuse_tick };
-	writer_call(o->writer, &req);
-	if (req.status != 0)
-		log_warn("abuse desk housekeeping failed: %s%s%s", ddns_strerror(req.status),
-		         req.msg[0] ? ": " : "", req.msg);
-	json_decref(req.result);
+	static const struct {
+		wop_fn op;
+		const char *what;
+	} jobs[] = {
+		{ op_abuse_tick, "abuse desk" },
+		{ op_accounts_tick, "accounts" },
+	};
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		wreq_t req = { .op = jobs[i].op };
+		writer_call(o->writer, &req);
+		if (req.status != 0)
+			log_warn("%s housekeeping failed: %s%s%s", jobs[i].what,
+			         ddns_strerror(req.status), req.msg[0] ? ": " : "", req.msg);
+		json_decref(req.result);
+	}
 }
 
 /* Sleeps ms unless asked to stop; whether to go on. */

@@ -95,6 +95,7 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "public-url",       T_URL,   0, 255, "", SRV(public_url) },
 	{ S_SERVER, "session-lifetime", T_DUR,   1, 365 * 86400, "7d", SRV(session_lifetime) },
 	{ S_SERVER, "session-idle",     T_DUR,   1, 365 * 86400, "1d", SRV(session_idle) },
+	{ S_SERVER, "unconfirmed-expire", T_DUR, 1, 365 * 86400, "7d", SRV(unconfirmed_expire) },
 
 	{ S_ZONE, "ns",             T_NAMES,   0, 0, NULL, ZN(ns) },
 	{ S_ZONE, "glue",           T_GLUE,    0, 0, "", ZN(glue) },

@@ -120,6 +120,8 @@ typedef struct {
 	char *public_url;            /* base of links in mails; "": http://<first http-listen> */
 	unsigned session_lifetime;   /* seconds a browser session lasts after log-in */
 	unsigned session_idle;       /* seconds a session lasts without use */
+	unsigned unconfirmed_expire; /* seconds a sign-up may stay unconfirmed
+	                                before the account is removed */
 	conf_zone_t *zones;
 	size_t zone_count;
 } conf_t;

@@ -156,6 +156,20 @@ int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ct
 	return db_step_each(st, user_row, &e);
 }
 
+int db_user_foreach_unconfirmed(db_t *db, int64_t before, int limit,
+                                int (*fn)(const db_user_t *u, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " USER_COLS " FROM user WHERE verified = 0 "
+	                          "AND created < ?1 ORDER BY created LIMIT ?2";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int(st, 2, limit);
+	each_t e = { (void *)fn, ctx };
+	return db_step_each(st, user_row, &e);
+}
+
 int db_user_foreach_signup(db_t *db, const char *net, int64_t from, int64_t to,
                            int (*fn)(const db_user_t *u, void *ctx), void *ctx)
 {

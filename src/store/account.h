@@ -67,6 +67,10 @@ int db_user_get_id(db_t *db, int64_t id, db_user_t *out);
 int db_user_get_nocase(db_t *db, const char *name, db_user_t *out);
 int db_user_del(db_t *db, int64_t id);
 int db_user_foreach(db_t *db, int (*fn)(const db_user_t *u, void *ctx), void *ctx);
+/* Users whose address is unconfirmed, made before `before`, oldest first,
+ * at most limit. */
+int db_user_foreach_unconfirmed(db_t *db, int64_t before, int limit,
+                                int (*fn)(const db_user_t *u, void *ctx), void *ctx);
 /* Users who signed up from net with created in [from, to], oldest first. */
 int db_user_foreach_signup(db_t *db, const char *net, int64_t from, int64_t to,
                            int (*fn)(const db_user_t *u, void *ctx), void *ctx);

@@ -8,7 +8,9 @@
  * same transaction as the token it carries, so a sign-up never exists
  * without its mail nor a mail without its token.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -456,4 +458,49 @@ int op_account_delete(wctx_t *w, wreq_t *r)
 	r->changed = true;
 	r->result = sub.result;
 	return 0;
+}
+
+/* ---- housekeeping ---- */
+
+#define EXPIRE_BATCH 64
+
+typedef struct {
+	char names[EXPIRE_BATCH][64];
+	int n;
+} names_t;
+
+static int collect_name(const db_user_t *u, void *ctx)
+{
+	names_t *l = ctx;
+	if (l->n < EXPIRE_BATCH)
+		snprintf(l->names[l->n++], sizeof(l->names[0]), "%s", u->name);
+	return 0;
+}
+
+int op_accounts_tick(wctx_t *w, wreq_t *r)
+{
+	/* Sign-ups never confirmed: removed (as `user del` would, audited),
+	 * so that a name is not held forever by an address nobody reads.
+	 * A batch at a time: the next tick takes the rest. */
+	const conf_t *conf = wctx_conf(w);
+	names_t *l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -ENOMEM;
+	int ret = db_user_foreach_unconfirmed(wctx_db(w), wctx_now(w) - conf->unconfirmed_expire,
+	                                      EXPIRE_BATCH, collect_name, l);
+	for (int i = 0; ret == 0 && i < l->n; i++) {
+		op_user_del_t d;
+		memset(&d, 0, sizeof(d));
+		snprintf(d.name, sizeof(d.name), "%s", l->names[i]);
+		unsigned e = conf->unconfirmed_expire;
+		snprintf(d.actor, sizeof(d.actor), "ddnsd: address not confirmed within %u %s",
+		         e % 86400 ? e : e / 86400, e % 86400 ? "seconds" : "days");
+		wreq_t sub = { .op = op_user_del, .args = &d };
+		ret = wctx_run(w, &sub);
+		json_decref(sub.result);
+		if (ret == 0)
+			r->changed = true;
+	}
+	free(l);
+	return ret;
 }

@@ -188,6 +188,10 @@ typedef struct {
 	char actor[OP_ACTOR_MAX];        /* "web:NAME", "ctl:..." */
 } op_account_t;
 
+/* Housekeeping (args: NULL): accounts whose address was not confirmed
+ * within unconfirmed-expire are deleted, a batch at a time. */
+int op_accounts_tick(wctx_t *w, wreq_t *r);
+
 /* Sign-up: an unverified user, its verification token and mail. */
 int op_signup(wctx_t *w, wreq_t *r);
 /* Confirms an address with a mailed token (hash). */

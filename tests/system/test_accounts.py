@@ -509,3 +509,22 @@ def test_name_taken_whatever_its_capitals(server, smtp):
     assert users(d) == {"Erin"}
     time.sleep(0.5)
     assert len(smtp.messages) == sent
+
+
+def test_unconfirmed_signup_is_removed_after_unconfirmed_expire(server, smtp):
+    """A sign-up never confirmed is deleted after unconfirmed-expire (the
+    name is free again, the deletion audited); a confirmed one stays."""
+    d = server(**{"unconfirmed-expire": "3s"})
+    signup(d, smtp, "kept")                 # confirmed at once
+    r = api(d, "POST", "signup", {"name": "ghost", "email": "ghost@example.net",
+                                  "password": PW})
+    assert r.status == 201, r
+    assert "ghost" in users(d)
+    wait_for("the unconfirmed sign-up to go", lambda: users(d) == {"kept"}, timeout=30)
+    rows = ddnsctl_json(d, "audit")
+    gone = [a for a in rows if a["action"] == "user.del" and a["target"] == "ghost"]
+    assert gone and "not confirmed" in gone[0]["actor"], rows
+    # The name can be taken again.
+    r = api(d, "POST", "signup", {"name": "ghost", "email": "other@example.net",
+                                  "password": PW})
+    assert r.status == 201, r
