@@ -14,7 +14,8 @@
  * waits for a slow relay.
  *
  * A second thread, the abuse desk's clock, submits op_abuse_tick
- * (abuse/desk.h) to the writer every 5 seconds, whatever the relays do;
+ * (abuse/desk.h) and op_accounts_tick (upd/ops.h) to the writer every 5
+ * seconds, whatever the relays do;
  * that is why ddnsd always starts the outbox, channels configured or not.
  *
  * outbox_new/outbox_free from the main thread: after the writer has
