@@ -223,11 +223,6 @@ int api_done(http_job_t *job)
 	return done(job);
 }
 
-static void token_use_done(wreq_t *r)
-{
-	free(r);
-}
-
 /* An API token's last_used, written at most once a minute per token (a
  * script polling the API must not make a write of every read); nobody
  * waits for it. */
@@ -235,17 +230,8 @@ static void note_token_use(http_server_t *s, int64_t id, int64_t last_used)
 {
 	if (time(NULL) - last_used < 60)
 		return;
-	struct {
-		wreq_t r;
-		op_apitoken_t a;
-	} *u = calloc(1, sizeof(*u));
-	if (u == NULL)
-		return;
-	u->a.id = id;
-	u->r.op = op_apitoken_used;
-	u->r.args = &u->a;
-	u->r.done = token_use_done;
-	writer_submit(s->writer, &u->r);
+	op_apitoken_t a = { .id = id };
+	writer_post(s->writer, op_apitoken_used, &a, sizeof(a));
 }
 
 /* Dashboard accounts must confirm their address before they act. */

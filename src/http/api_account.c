@@ -278,28 +278,14 @@ static int submit(http_job_t *job, wop_fn op, int status)
 	return 0;
 }
 
-/* Records a session's use without making the request wait for it. */
-typedef struct {
-	wreq_t r;
-	op_account_t a;
-} touch_t;
-
-static void touched(wreq_t *r)
-{
-	json_decref(r->result);
-	free(r);
-}
-
+/* Records a session's use without making the request wait for it (out
+ * of memory: only last_seen is late; the next request tries again). */
 static void touch(http_job_t *job, int64_t session)
 {
-	touch_t *t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return; /* only last_seen is late; the next request tries again */
-	t->a.session = session;
-	t->r.op = op_session_touch;
-	t->r.args = &t->a;
-	t->r.done = touched;
-	writer_submit(job->thread->srv->writer, &t->r);
+	op_account_t a;
+	memset(&a, 0, sizeof(a));
+	a.session = session;
+	writer_post(job->thread->srv->writer, op_session_touch, &a, sizeof(a));
 }
 
 /* ---- sessions ---- */

@@ -336,12 +336,6 @@ void update_authenticated(http_job_t *job)
 	submit_or_answer(job);
 }
 
-static void block_done(wreq_t *r)
-{
-	json_decref(r->result);
-	free(r);
-}
-
 /*
  * A client that keeps sending the same update: after the allowance, each
  * identical update is answered 911 (back off) instead of nochg; one that
@@ -363,22 +357,15 @@ static void police_nochg(http_job_t *job, hup_host_t *host)
 		return;
 	}
 	host->code = HUP_ABUSE;
-	struct {
-		wreq_t r;
-		op_host_state_t a;
-	} *b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return;
-	snprintf(b->a.fqdn, sizeof(b->a.fqdn), "%s", host->name);
-	snprintf(b->a.reason, sizeof(b->a.reason),
+	op_host_state_t a;
+	memset(&a, 0, sizeof(a));
+	snprintf(a.fqdn, sizeof(a.fqdn), "%s", host->name);
+	snprintf(a.reason, sizeof(a.reason),
 	         "the same update was sent again and again after being told to back off "
 	         "(client %s, %s)", job->hup.src, job->hup.client);
-	snprintf(b->a.evidence, sizeof(b->a.evidence), "%s", job->hup.src);
-	snprintf(b->a.actor, sizeof(b->a.actor), "ddnsd: update flood heuristic");
-	b->r.op = op_host_block;
-	b->r.args = &b->a;
-	b->r.done = block_done;
-	writer_submit(s->writer, &b->r);
+	snprintf(a.evidence, sizeof(a.evidence), "%s", job->hup.src);
+	snprintf(a.actor, sizeof(a.actor), "ddnsd: update flood heuristic");
+	writer_post(s->writer, op_host_block, &a, sizeof(a));
 }
 
 static const char *code_word(int code)

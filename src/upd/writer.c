@@ -775,6 +775,31 @@ void writer_submit(writer_t *w, wreq_t *r)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* A posted request and its own copy of the arguments. */
+typedef struct {
+	wreq_t r;                /* first: done frees the whole block */
+	max_align_t args[];
+} posted_t;
+
+static void posted_done(wreq_t *r)
+{
+	json_decref(r->result);
+	free(r);
+}
+
+int writer_post(writer_t *w, wop_fn op, const void *args, size_t len)
+{
+	posted_t *p = calloc(1, sizeof(*p) + len);
+	if (p == NULL)
+		return -ENOMEM;
+	memcpy(p->args, args, len);
+	p->r.op = op;
+	p->r.args = p->args;
+	p->r.done = posted_done;
+	writer_submit(w, &p->r);
+	return 0;
+}
+
 typedef struct {
 	const conf_t *conf;
 	char *err;

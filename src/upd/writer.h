@@ -77,6 +77,11 @@ zoneset_t **writer_zones(writer_t *w);
 /* Queues r. Thread-safe; never blocks on the database. */
 void writer_submit(writer_t *w, wreq_t *r);
 
+/* Queues op with a copy of args (len bytes) for nobody to wait for: its
+ * result is dropped. Thread-safe. -ENOMEM (nothing queued) when out of
+ * memory. */
+int writer_post(writer_t *w, wop_fn op, const void *args, size_t len);
+
 /* Runs r and waits for it (for callers without their own event loop). */
 void writer_call(writer_t *w, wreq_t *r);
 
