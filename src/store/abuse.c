@@ -266,10 +266,7 @@ int db_reporter_revoke(db_t *db, const char *name)
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int ret = db_step_done(st);
-	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
-		ret = DDNS_ENOENT;
-	return ret;
+	return db_step_changed(db, st);
 }
 
 static int reporter_row(sqlite3_stmt *st, void *ctx)

@@ -455,12 +455,7 @@ int db_token_find(db_t *db, const uint8_t hash[32], db_token_t *out)
 int db_token_used(db_t *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE token SET last_used = ?2 WHERE id = ?1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return db_step_done(st);
+	return db_exec_id_val(db, sql, id, now, false);
 }
 
 int db_token_revoke(db_t *db, int64_t id)
@@ -527,27 +522,14 @@ int db_apitoken_user(db_t *db, const uint8_t hash[32], int64_t *user, int64_t *i
 int db_apitoken_used(db_t *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE apitoken SET last_used = ?2 WHERE id = ?1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return db_step_done(st);
+	return db_exec_id_val(db, sql, id, now, false);
 }
 
 int db_apitoken_revoke(db_t *db, int64_t user, int64_t id)
 {
 	static const char sql[] = "UPDATE apitoken SET revoked = 1 WHERE id = ?1 AND user = ?2 "
 	                          "AND revoked = 0";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, user);
-	int ret = db_step_done(st);
-	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
-		ret = DDNS_ENOENT;
-	return ret;
+	return db_exec_id_val(db, sql, id, user, true);
 }
 
 static int apitoken_row(sqlite3_stmt *st, void *ctx)
@@ -907,15 +889,7 @@ int db_journal_prune(db_t *db, int64_t zone, int64_t below)
 int db_user_set_admin(db_t *db, int64_t id, bool admin)
 {
 	static const char sql[] = "UPDATE user SET admin = ?2 WHERE id = ?1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, admin);
-	int ret = db_step_done(st);
-	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
-		ret = DDNS_ENOENT;
-	return ret;
+	return db_exec_id_val(db, sql, id, admin, true);
 }
 
 /* "%text%" with LIKE's wildcards in text escaped by '\', so that a search

@@ -481,6 +481,24 @@ int db_step_done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : DDNS_EDB;
 }
 
+int db_step_changed(db_t *db, sqlite3_stmt *st)
+{
+	int ret = db_step_done(st);
+	if (ret == 0 && sqlite3_changes(db->h) == 0)
+		ret = DDNS_ENOENT;
+	return ret;
+}
+
+int db_exec_id_val(db_t *db, const char *sql, int64_t id, int64_t v, bool must_change)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, v);
+	return must_change ? db_step_changed(db, st) : db_step_done(st);
+}
+
 int db_begin(db_t *db)    { return db_step_done(db->st[ST_BEGIN]); }
 
 int db_wal_reset(db_t *db)

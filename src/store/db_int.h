@@ -6,6 +6,8 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "store/db.h"
 
@@ -40,6 +42,13 @@ typedef struct {
 
 /* Steps a statement that returns no rows, then resets it. 0 or DDNS_EDB. */
 int db_step_done(sqlite3_stmt *st);
+
+/* Steps an UPDATE/DELETE: 0, DDNS_ENOENT when no row changed, DDNS_EDB. */
+int db_step_changed(db_t *db, sqlite3_stmt *st);
+
+/* Runs sql, a change with ?1 = id and ?2 = v: 0, DDNS_EDB (and
+ * DDNS_ENOENT when must_change and no row changed). */
+int db_exec_id_val(db_t *db, const char *sql, int64_t id, int64_t v, bool must_change);
 
 static inline void db_reset(sqlite3_stmt *st)
 {

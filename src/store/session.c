@@ -8,32 +8,12 @@
 #include "store/db_int.h"
 #include "store/session.h"
 
-/* Steps an UPDATE/DELETE: 0, DDNS_ENOENT when no row changed, DDNS_EDB. */
-static int step_changed(db_t *db, sqlite3_stmt *st)
-{
-	int ret = db_step_done(st);
-	if (ret == 0 && sqlite3_changes(db_handle(db)) == 0)
-		ret = DDNS_ENOENT;
-	return ret;
-}
-
 static sqlite3_stmt *stmt_id(db_t *db, const char *sql, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st != NULL)
 		sqlite3_bind_int64(st, 1, id);
 	return st;
-}
-
-/* Runs sql with ?1 = id and ?2 = v: 0, DDNS_EDB (and DDNS_ENOENT when
- * must_change and no row changed). */
-static int exec_id_val(db_t *db, const char *sql, int64_t id, int64_t v, bool must_change)
-{
-	sqlite3_stmt *st = stmt_id(db, sql, id);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 2, v);
-	return must_change ? step_changed(db, st) : db_step_done(st);
 }
 
 /* ---- sessions ---- */
@@ -88,27 +68,27 @@ int db_session_find(db_t *db, const uint8_t hash[DB_HASH_LEN], db_session_t *out
 int db_session_touch(db_t *db, int64_t id, int64_t now)
 {
 	static const char sql[] = "UPDATE session SET last_seen = max(last_seen, ?2) WHERE id = ?1";
-	return exec_id_val(db, sql, id, now, false);
+	return db_exec_id_val(db, sql, id, now, false);
 }
 
 int db_session_revoke(db_t *db, int64_t user, int64_t id)
 {
 	static const char sql[] = "UPDATE session SET revoked = 1 WHERE id = ?1 AND user = ?2 "
 	                          "AND revoked = 0";
-	return exec_id_val(db, sql, id, user, true);
+	return db_exec_id_val(db, sql, id, user, true);
 }
 
 int db_session_revoke_user(db_t *db, int64_t user, int64_t except)
 {
 	static const char sql[] = "UPDATE session SET revoked = 1 WHERE user = ?1 AND id != ?2 "
 	                          "AND revoked = 0";
-	return exec_id_val(db, sql, user, except, false);
+	return db_exec_id_val(db, sql, user, except, false);
 }
 
 int db_session_prune(db_t *db, int64_t user, int64_t now)
 {
 	static const char sql[] = "DELETE FROM session WHERE user = ?1 AND (revoked = 1 OR expires <= ?2)";
-	return exec_id_val(db, sql, user, now, false);
+	return db_exec_id_val(db, sql, user, now, false);
 }
 
 static int session_row(sqlite3_stmt *st, void *ctx)
@@ -243,14 +223,14 @@ int db_user_set_password(db_t *db, int64_t id, const char *pwhash)
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_text(st, 2, pwhash, -1, SQLITE_STATIC);
-	return step_changed(db, st);
+	return db_step_changed(db, st);
 }
 
 int db_user_set_verified(db_t *db, int64_t id)
 {
 	static const char sql[] = "UPDATE user SET verified = 1 WHERE id = ?1";
 	sqlite3_stmt *st = stmt_id(db, sql, id);
-	return st ? step_changed(db, st) : DDNS_EDB;
+	return st ? db_step_changed(db, st) : DDNS_EDB;
 }
 
 /* ---- two-factor ---- */
@@ -287,14 +267,14 @@ int db_totp_set_pending(db_t *db, int64_t user, const uint8_t *secret, size_t le
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_blob(st, 2, secret, (int)len, SQLITE_STATIC);
-	return step_changed(db, st);
+	return db_step_changed(db, st);
 }
 
 int db_totp_enable(db_t *db, int64_t user, int64_t last)
 {
 	static const char sql[] = "UPDATE user SET totp_secret = totp_pending, totp_pending = NULL, "
 	                          "totp_last = ?2 WHERE id = ?1 AND totp_pending IS NOT NULL";
-	return exec_id_val(db, sql, user, last, true);
+	return db_exec_id_val(db, sql, user, last, true);
 }
 
 int db_totp_disable(db_t *db, int64_t user)
@@ -302,7 +282,7 @@ int db_totp_disable(db_t *db, int64_t user)
 	static const char sql[] = "UPDATE user SET totp_secret = NULL, totp_pending = NULL WHERE id = ?1";
 	static const char rec[] = "DELETE FROM recovery WHERE user = ?1";
 	sqlite3_stmt *st = stmt_id(db, sql, user);
-	int ret = st ? step_changed(db, st) : DDNS_EDB;
+	int ret = st ? db_step_changed(db, st) : DDNS_EDB;
 	if (ret == 0)
 		ret = (st = stmt_id(db, rec, user)) ? db_step_done(st) : DDNS_EDB;
 	return ret;
@@ -311,7 +291,7 @@ int db_totp_disable(db_t *db, int64_t user)
 int db_totp_set_last(db_t *db, int64_t user, int64_t last)
 {
 	static const char sql[] = "UPDATE user SET totp_last = max(totp_last, ?2) WHERE id = ?1";
-	return exec_id_val(db, sql, user, last, false);
+	return db_exec_id_val(db, sql, user, last, false);
 }
 
 int db_recovery_replace(db_t *db, int64_t user, const uint8_t (*hashes)[DB_HASH_LEN], size_t n)
@@ -336,7 +316,7 @@ int db_recovery_use(db_t *db, int64_t user, const uint8_t hash[DB_HASH_LEN])
 	if (st == NULL)
 		return DDNS_EDB;
 	sqlite3_bind_blob(st, 2, hash, DB_HASH_LEN, SQLITE_STATIC);
-	return step_changed(db, st);
+	return db_step_changed(db, st);
 }
 
 int db_recovery_left(db_t *db, int64_t user, int *n)
