@@ -602,22 +602,21 @@ void desk_signup_net(const char *addr, char *out, size_t len)
 	static const uint8_t loop6[16] = { [15] = 1 };
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 	uint8_t a[16];
-	out[0] = '\0';
-	if (inet_pton(AF_INET6, addr, a) == 1 && memcmp(a, mapped, sizeof(mapped)) == 0)
+	int family = inet_pton(AF_INET6, addr, a) == 1 ? AF_INET6 :
+	             inet_pton(AF_INET, addr, a) == 1 ? AF_INET : 0;
+	if (family == AF_INET6 && memcmp(a, mapped, sizeof(mapped)) == 0) {
 		memmove(a, a + 12, 4); /* ::ffff:a.b.c.d is a.b.c.d */
-	else if (inet_pton(AF_INET6, addr, a) == 1) {
-		if (memcmp(a, loop6, sizeof(loop6)) == 0)
-			return;
+		family = AF_INET;
+	}
+	out[0] = '\0';
+	if (family == AF_INET6 && memcmp(a, loop6, sizeof(loop6)) != 0) {
 		char text[INET6_ADDRSTRLEN];
 		memset(a + 8, 0, 8);
 		inet_ntop(AF_INET6, a, text, sizeof(text));
 		snprintf(out, len, "%s/64", text);
-		return;
-	} else if (inet_pton(AF_INET, addr, a) != 1) {
-		return;
-	}
-	if (a[0] != 127)
+	} else if (family == AF_INET && a[0] != 127) {
 		snprintf(out, len, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+	}
 }
 
 typedef struct {
