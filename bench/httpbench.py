@@ -81,6 +81,7 @@ dns-listen = 127.0.0.1:{dns_port}
 http-listen = 127.0.0.1:{http_port}
 http-threads = 2
 auth-threads = 2
+access-log = {work}/access.log
 database = {work}/ddnsd.db
 control-socket = {work}/ddnsd.sock
 workers = 2
@@ -499,6 +500,10 @@ def suite(hosts, duration, conns, qfile, tmp):
         run("bad_half", "bad", rate=BAR["bad"] // 2, with_owner=True, wait="bad_half" not in NO_WAIT)
         ph.pop("_last_good", None)
         # the database after it all: rows changed, file size
+        log = os.path.join(work, "access.log")
+        if os.path.exists(log):
+            out["access_log_bytes"] = os.path.getsize(log)
+            os.unlink(log)      # a few GB: the line count is in the replies above
         out["db_bytes"] = sum(os.path.getsize(os.path.join(work, f)) for f in os.listdir(work)
                               if f.startswith("ddnsd.db"))
     finally:
@@ -532,7 +537,10 @@ def markdown(res, command):
              f"{res['hosts']:,} hosts owned by one user (`bench`, a real argon2id hash made by "
              "`ddnsctl user add`), each with an A record (half with AAAA), set up in SQLite as "
              "the writer benchmark does. ddnsd with `http-threads = 2`, `auth-threads = 2`, "
-             "`workers = 2`. Load: wrk over keep-alive, "
+             "`workers = 2`, and the access log on (`access-log`: one JSON line per request "
+             "written to a file on the same disk, as an operator runs it"
+             + (f"; {res['access_log_bytes'] / 1e9:.1f} GB by the end" if res.get('access_log_bytes') else "")
+             + "). Load: wrk over keep-alive, "
              f"`-t2 -c{res['connections']} -d{res['duration']:g}s` with `bench/wrk/update.lua`, "
              "which rotates over the hosts and counts each reply word per thread:", "",
              f"* **good**: request *j* sets host *j* mod {res['ranges']['good'][1]:,} (the first "

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The access log: one JSON object per line for every request a handler
- * answers, written with one write(2) to a file opened O_APPEND, so lines
- * from several threads never interleave. Secrets never reach it: the
- * Authorization header is not logged (only the user name it carries), and
- * token and password parameters, and the token in DuckDNS's path form, are
- * replaced by "***". An update answered from memory (memo.h) has
- * "memo": true. Any HTTP thread.
+ * answers. Each HTTP thread formats its lines into a buffer of its own and
+ * writes what gathered with one write(2) to the file (opened O_APPEND) at
+ * the end of each turn of its event loop, or sooner when the buffer fills:
+ * lines from several threads never interleave, a line is in the file
+ * within the turn that answered its request, and a busy thread pays one
+ * system call for many requests instead of one each. Secrets never reach
+ * it: the Authorization header is not logged (only the user name it
+ * carries), and token and password parameters, and the token in DuckDNS's
+ * path form, are replaced by "***". An update answered from memory
+ * (memo.h) has "memo": true. Strings that are not UTF-8 have each bad byte
+ * replaced by U+FFFD. The thread that owns the request, only.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,9 @@
 #include <unistd.h>
 
 #include "http/http_int.h"
+
+/* A thread's buffer is written out once it holds this much. */
+#define LOG_FLUSH_AT (32 * 1024)
 
 static const char *const secret_keys[] = { "token", "password", "pass", "pwd", "key", NULL };
 
@@ -30,34 +37,129 @@ static bool is_secret(const char *key, size_t len)
 	return false;
 }
 
-/* The path with secrets masked, as a JSON string. */
-static json_t *clean_path(h2o_req_t *req)
+static bool reserve(struct logbuf *b, size_t n)
+{
+	if (b->len + n <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 2 * LOG_FLUSH_AT;
+	while (cap < b->len + n)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL)
+		return false;
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+/* Room is reserved by the caller. */
+static void put(struct logbuf *b, const char *s, size_t n)
+{
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;   /* the second byte's range */
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;                /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;                /* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;                /* above U+10FFFF */
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Appends s as the inside of a JSON string: quotes, backslashes and
+ * control characters escaped, each byte that is not UTF-8 as U+FFFD. */
+static bool esc(struct logbuf *b, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (!reserve(b, 6 * n)) /* the most one byte can become */
+		return false;
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			b->p[b->len++] = (char)c;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			b->p[b->len++] = '\\';
+			b->p[b->len++] = (char)c;
+			i++;
+		} else if (c < 0x20) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			put(b, e, 6);
+			i++;
+		} else {
+			size_t l = utf8_len(s + i, n - i);
+			if (l == 0) {
+				put(b, "\\ufffd", 6);
+				i++;
+			} else {
+				put(b, str + i, l);
+				i += l;
+			}
+		}
+	}
+	return true;
+}
+
+/* "key":"value" and a comma before it unless first. */
+static bool field(struct logbuf *b, const char *key, const char *v, size_t n, bool first)
+{
+	size_t kl = strlen(key);
+	if (!reserve(b, kl + 5))
+		return false;
+	if (!first)
+		put(b, ",", 1);
+	put(b, "\"", 1);
+	put(b, key, kl);
+	put(b, "\":\"", 3);
+	if (!esc(b, v, n) || !reserve(b, 1))
+		return false;
+	put(b, "\"", 1);
+	return true;
+}
+
+/* The path with secrets masked, as the inside of a JSON string. */
+static bool clean_path(struct logbuf *b, h2o_req_t *req)
 {
 	size_t plen = req->path.len, qat = req->query_at == SIZE_MAX ? plen : req->query_at;
-	char *out = malloc(plen + 64);
-	if (out == NULL)
-		return json_null();
-	size_t n = 0;
-	/* /update/{domain}/{token}[/{ip}]: mask the second segment. */
 	const char *p = req->path.base;
+	bool done = false;
+	/* /update/{domain}/{token}[/{ip}]: mask the second segment. */
 	if (qat > 8 && strncmp(p, "/update/", 8) == 0) {
 		const char *seg = memchr(p + 8, '/', qat - 8);
 		if (seg != NULL) {
 			const char *end = memchr(seg + 1, '/', qat - (size_t)(seg + 1 - p));
-			n = (size_t)(seg + 1 - p);
-			memcpy(out, p, n);
-			memcpy(out + n, "***", 3);
-			n += 3;
-			if (end) {
-				memcpy(out + n, end, qat - (size_t)(end - p));
-				n += qat - (size_t)(end - p);
-			}
+			if (!esc(b, p, (size_t)(seg + 1 - p)) || !esc(b, "***", 3) ||
+			    (end && !esc(b, end, qat - (size_t)(end - p))))
+				return false;
+			done = true;
 		}
 	}
-	if (n == 0) {
-		memcpy(out, p, qat);
-		n = qat;
-	}
+	if (!done && !esc(b, p, qat))
+		return false;
 	/* The query, each secret value replaced. */
 	const char *q = p + qat, *qend = p + plen;
 	while (q < qend) {
@@ -65,71 +167,106 @@ static json_t *clean_path(h2o_req_t *req)
 		const char *stop = amp ? amp : qend;
 		const char *eq = memchr(q, '=', stop - q);
 		if (eq && is_secret(q + 1, (size_t)(eq - q - 1))) {
-			memcpy(out + n, q, (size_t)(eq - q) + 1);
-			n += (size_t)(eq - q) + 1;
-			memcpy(out + n, "***", 3);
-			n += 3;
-		} else {
-			memcpy(out + n, q, (size_t)(stop - q));
-			n += (size_t)(stop - q);
+			if (!esc(b, q, (size_t)(eq - q) + 1) || !esc(b, "***", 3))
+				return false;
+		} else if (!esc(b, q, (size_t)(stop - q))) {
+			return false;
 		}
 		q = stop;
 	}
-	json_t *j = json_stringn_nocheck(out, n);
-	free(out);
-	return j ? j : json_string("(not UTF-8)");
+	return true;
 }
 
-static json_t *hdr(h2o_req_t *req, const h2o_token_t *t)
+/* The time of a line, to the millisecond; the part down to the second is
+ * formatted once a second. */
+static void stamp(http_thread_t *t, char *when, size_t len)
 {
-	ssize_t i = h2o_find_header(&req->headers, t, -1);
-	if (i < 0)
-		return json_null();
-	h2o_iovec_t v = req->headers.entries[i].value;
-	json_t *j = json_stringn(v.base, v.len > 256 ? 256 : v.len);
-	return j ? j : json_string("(not UTF-8)");
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	if (now.tv_sec != t->log_sec) {
+		struct tm tm;
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(t->log_when, sizeof(t->log_when), "%Y-%m-%dT%H:%M:%S", &tm);
+		t->log_sec = now.tv_sec;
+	}
+	snprintf(when, len, "%s.%03ldZ", t->log_when, (long)(now.tv_usec / 1000));
 }
 
 void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
                      const char *user)
 {
 	http_thread_t *t = http_thread_of(req);
-	int fd = t->srv->access_fd;
 	bool memo = t->memo_reply;
 	t->memo_reply = false;
-	if (fd < 0)
+	if (t->srv->access_fd < 0)
 		return;
 	char client[64], when[40];
 	int family;
 	http_client_addr(req, client, sizeof(client), &family);
-	struct timeval now;
+	stamp(t, when, sizeof(when));
+	struct timeval now, *began = &req->timestamps.request_begin_at;
 	gettimeofday(&now, NULL);
-	struct tm tm;
-	gmtime_r(&now.tv_sec, &tm);
-	size_t w = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + w, sizeof(when) - w, ".%03ldZ", (long)(now.tv_usec / 1000));
-	struct timeval *b = &req->timestamps.request_begin_at;
-	double ms = (now.tv_sec - b->tv_sec) * 1e3 + (now.tv_usec - b->tv_usec) / 1e3;
+	double ms = (now.tv_sec - began->tv_sec) * 1e3 + (now.tv_usec - began->tv_usec) / 1e3;
 	/* The first line of the reply says what happened (good, nochg, ...). */
 	size_t rl = 0;
 	while (rl < len && rl < 64 && body[rl] != '\n')
 		rl++;
-	json_t *o = json_pack("{s:s, s:s, s:s%, s:o, s:i, s:s%, s:s?, s:o, s:f}",
-	                      "time", when, "client", client, "method", req->method.base,
-	                      req->method.len, "path", clean_path(req), "status", status,
-	                      "result", body, rl, "user", user && *user ? user : NULL,
-	                      "agent", hdr(req, H2O_TOKEN_USER_AGENT), "ms", ms);
-	if (o == NULL)
+	struct logbuf *b = &t->log;
+	size_t mark = b->len;
+	char num[64];
+	bool ok = reserve(b, 1) && (put(b, "{", 1), true) &&
+	          field(b, "time", when, strlen(when), true) &&
+	          field(b, "client", client, strlen(client), false) &&
+	          field(b, "method", req->method.base, req->method.len, false) &&
+	          reserve(b, 10) && (put(b, ",\"path\":\"", 9), true) && clean_path(b, req) &&
+	          reserve(b, 32);
+	if (ok) {
+		int n = snprintf(num, sizeof(num), "\",\"status\":%d", status);
+		put(b, num, (size_t)n);
+		ok = field(b, "result", body, rl, false);
+	}
+	if (ok && user && *user)
+		ok = field(b, "user", user, strlen(user), false);
+	else if (ok)
+		ok = reserve(b, 12) && (put(b, ",\"user\":null", 12), true);
+	ssize_t ua = h2o_find_header(&req->headers, H2O_TOKEN_USER_AGENT, -1);
+	if (ok && ua >= 0) {
+		h2o_iovec_t v = req->headers.entries[ua].value;
+		ok = field(b, "agent", v.base, v.len > 256 ? 256 : v.len, false);
+	} else if (ok) {
+		ok = reserve(b, 13) && (put(b, ",\"agent\":null", 13), true);
+	}
+	if (ok && reserve(b, 64)) {
+		int n = snprintf(num, sizeof(num), ",\"ms\":%.3f%s}\n", ms, memo ? ",\"memo\":true" : "");
+		put(b, num, (size_t)n);
+	} else {
+		b->len = mark; /* out of memory: this line is lost, not half written */
 		return;
-	if (memo)
-		json_object_set_new(o, "memo", json_true());
-	char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
-	json_decref(o);
-	if (line == NULL)
-		return;
-	size_t ll = strlen(line);
-	line[ll] = '\n'; /* json_dumps leaves room: the NUL becomes the newline */
-	ssize_t wr = write(fd, line, ll + 1);
-	(void)wr;
-	free(line);
+	}
+	if (b->len >= LOG_FLUSH_AT)
+		accesslog_flush(t);
+}
+
+void accesslog_flush(http_thread_t *t)
+{
+	struct logbuf *b = &t->log;
+	int fd = t->srv->access_fd;
+	size_t off = 0;
+	while (fd >= 0 && off < b->len) {
+		ssize_t w = write(fd, b->p + off, b->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* disk full or an I/O error: these lines are lost */
+		off += (size_t)w;
+	}
+	b->len = 0;
+}
+
+void accesslog_free(http_thread_t *t)
+{
+	accesslog_flush(t);
+	free(t->log.p);
+	t->log.p = NULL;
+	t->log.cap = 0;
 }

@@ -61,6 +61,12 @@ struct http_thread {
 	bool stop;
 	bool memo_reply;                    /* the reply being sent came from the memo
 	                                       (memo.h); the access log notes it */
+	struct logbuf {                     /* access-log lines not yet written */
+		char *p;
+		size_t len, cap;
+	} log;
+	time_t log_sec;                     /* the second log_when spells */
+	char log_when[24];
 	/* Open connections per client address (IPv6: per /64), this thread's
 	 * share of http-conns-per-ip. Open addressing; a slot whose count is
 	 * 0 is free for another address. */
@@ -248,3 +254,7 @@ void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *b
  * that authenticated, or NULL. */
 void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
                      const char *user);
+/* Writes out the thread's gathered lines (after each turn of its loop). */
+void accesslog_flush(http_thread_t *t);
+/* Flushes and frees the thread's buffer (when the thread ends). */
+void accesslog_free(http_thread_t *t);

@@ -245,16 +245,21 @@ static void *thread_run(void *arg)
 		h2o_socket_read_start(t->listeners[i], on_accept);
 		t->fds[i] = -1; /* the h2o socket owns it now */
 	}
-	while (!atomic_load(&t->srv->stopping))
+	while (!atomic_load(&t->srv->stopping)) {
 		h2o_evloop_run(t->ctx.loop, 200);
+		accesslog_flush(t);
+	}
 	/* Stop taking connections, then let requests in flight finish. */
 	for (size_t i = 0; t->listeners && i < t->nfds; i++) {
 		h2o_socket_read_stop(t->listeners[i]);
 		h2o_socket_close(t->listeners[i]);
 	}
 	free(t->listeners);
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 10; i++) {
 		h2o_evloop_run(t->ctx.loop, 10);
+		accesslog_flush(t);
+	}
+	accesslog_free(t);
 	/* Connections still open keep pointers into the table: it stays. */
 	rcu_unregister_thread();
 	return NULL;

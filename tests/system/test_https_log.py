@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from ddnstest import (DDNSD, Ddnsd, addrs, free_port, http_request, make_cert, new_account,
-                      start_http_ddnsd)
+                      start_http_ddnsd, wait_for)
 
 
 @pytest.fixture
@@ -86,6 +86,10 @@ def test_access_log_lines_without_secrets(tls_server):
     r3 = http_request(p, f"/update/{label}/{token}/203.0.113.64")
     r4 = http_request(p, f"/nic/update?hostname={host}", auth=(host, token))
     assert [r.status for r in (r1, r2, r3, r4)] == [200] * 4
+    # Each line is written within the event-loop turn that answered it.
+    wait_for("four update lines", lambda: sum(
+        json.loads(x)["path"].startswith(("/nic/update", "/update"))
+        for x in d.access.read_text().splitlines()) >= 4, timeout=10)
     lines = [json.loads(x) for x in d.access.read_text().splitlines()]
     text = d.access.read_text()
     assert token not in text
@@ -97,6 +101,36 @@ def test_access_log_lines_without_secrets(tls_server):
     assert "token=***" in updates[1]["path"]
     assert updates[2]["path"] == f"/update/{label}/***/203.0.113.64"
     assert all(x["client"] == "127.0.0.1" and x["status"] == 200 for x in updates)
+
+
+def test_access_log_lines_stay_json_whatever_the_request_holds(tls_server):
+    """Quotes, backslashes and control characters (a tab: HTTP allows no
+    other in a header) are escaped; bytes that
+    are not UTF-8 become U+FFFD; valid UTF-8 stays as it is. Every line is
+    one JSON object, and many requests on one connection give one line
+    each, in order."""
+    import socket
+    d = tls_server
+    agent = b'a"b\\c\t\xc3\xa9\xff'
+    reqs = b"".join(b"GET /checkip?n=%d&x=\xe2\x82 HTTP/1.1\r\nHost: x\r\nUser-Agent: " % i +
+                    agent + b"\r\n\r\n" for i in range(20))
+    with socket.create_connection(("127.0.0.1", d.http_port), timeout=10) as s:
+        s.sendall(reqs)
+        got = b""
+        while got.count(b"Current IP Address") < 20:
+            chunk = s.recv(65536)
+            assert chunk, got
+            got += chunk
+
+    def checkip_lines():
+        return [json.loads(x) for x in d.access.read_text().splitlines()
+                if "/checkip?n=" in x]
+    lines = wait_for("20 lines", lambda: len(checkip_lines()) >= 20 and checkip_lines(),
+                     timeout=10)
+    assert [x["path"] for x in lines] == [f"/checkip?n={i}&x=\ufffd\ufffd" for i in range(20)]
+    assert all(x["agent"] == 'a"b\\c\t\u00e9\ufffd' for x in lines)
+    assert all(x["status"] == 200 and x["user"] is None and x["result"] == "127.0.0.1"
+               for x in lines)
 
 
 def test_connections_per_address_are_capped(tmp_path):

@@ -17,7 +17,7 @@ import urllib.parse
 import pytest
 
 from ddnstest import (ZONES, addrs, ddnsctl, ddnsctl_json, http_request, new_account,
-                      start_http_ddnsd)
+                      start_http_ddnsd, wait_for)
 
 ZONE = "dyn.example"
 SINKHOLE = "192.0.2.1"
@@ -48,7 +48,10 @@ def update(d, host, ip, auth, path="/nic/update"):
     q = urllib.parse.urlencode({"hostname": host, "myip": ip}, safe=",:")
     r = http_request(d.http_port, f"{path}?{q}", auth=auth)
     assert r.status in (200, 503), r
-    # The log line is written before the reply is sent.
+    # The log line is written within the event-loop turn that sent the
+    # reply: at most moments after it.
+    wait_for("the access-log line", lambda: any(
+        x["path"].startswith(path) for x in log_lines(d)[before:]), timeout=10)
     lines = log_lines(d)[before:]
     ups = [x for x in lines if x["path"].startswith(path)]
     assert len(ups) == 1, lines
