@@ -390,6 +390,8 @@ int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
+	/* The WAL file shrinks back to this when it restarts after a burst. */
+	exec(db, "PRAGMA journal_size_limit = " DB_WAL_LIMIT_BYTES);
 	if (flags & DB_BULK)
 		exec(db, "PRAGMA cache_size = -262144");
 	ret = migrate(db, err, errlen);
@@ -517,6 +519,18 @@ int db_autocheckpoint(db_t *db, int pages)
 int db_checkpoint(db_t *db, int *frames, int *done)
 {
 	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, frames, done);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return -EBUSY;
+	return rc == SQLITE_OK ? 0 : DDNS_EDB;
+}
+
+int db_wal_restart(db_t *db)
+{
+	/* Readers' transactions are short; one that is not (a long export)
+	 * must not hold up the writer: try again after the next batch. */
+	sqlite3_busy_timeout(db->h, 20);
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_timeout(db->h, 5000);
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		return -EBUSY;
 	return rc == SQLITE_OK ? 0 : DDNS_EDB;

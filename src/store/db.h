@@ -50,8 +50,25 @@ int db_autocheckpoint(db_t *db, int pages);
 /* A PASSIVE checkpoint: copies committed WAL frames into the database
  * without blocking the writer or readers. *frames: the WAL's frames,
  * *done: how many are now in the database. 0, -EBUSY when another
- * checkpoint runs, or DDNS_EDB. */
+ * checkpoint runs, or DDNS_EDB.
+ */
 int db_checkpoint(db_t *db, int *frames, int *done);
+
+/*
+ * The writer's connection, outside a transaction: a RESTART checkpoint,
+ * which copies what is left and waits (at most a few milliseconds, then
+ * -EBUSY) until no reader uses the WAL, so that the next commit writes
+ * it from the start. Passive checkpoints alone never get there while
+ * commits follow each other closely: a write transaction restarts the
+ * WAL only if it began with every frame already copied, and under a
+ * steady load one always began before the last copy ended, so the file
+ * grows by every commit's pages for as long as the load lasts. 0,
+ * -EBUSY, or DDNS_EDB.
+ */
+int db_wal_restart(db_t *db);
+
+/* journal_size_limit: what the WAL file is cut back to when it restarts. */
+#define DB_WAL_LIMIT_BYTES "67108864"
 
 int db_begin(db_t *db);
 /* A read transaction: a consistent snapshot without blocking the writer. */

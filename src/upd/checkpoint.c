@@ -2,6 +2,7 @@
 /* The checkpointer thread; see checkpoint.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -17,6 +18,7 @@ struct ckpt {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned pokes;            /* commits since the last checkpoint */
+	atomic_bool restart;       /* the WAL is long and was all copied */
 	bool stop;
 };
 
@@ -47,6 +49,10 @@ static void *ckpt_run(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		int frames = 0, done = 0;
 		int ret = db_checkpoint(c->db, &frames, &done);
+		/* Everything copied but the WAL long: the writer restarts it
+		 * between two batches (ckpt_take_restart). */
+		if (ret == 0 && frames >= CKPT_RESTART_FRAMES && done == frames)
+			atomic_store(&c->restart, true);
 		/* -EBUSY: the writer is resetting the WAL after a failed
 		 * commit. Busy or failing, try again after the pause. */
 		if (ret != 0 && ret != -EBUSY && !failing)
@@ -95,6 +101,12 @@ void ckpt_poke(ckpt_t *c)
 	if (c->pokes++ == 0)
 		pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
+}
+
+bool ckpt_take_restart(ckpt_t *c)
+{
+	return atomic_load_explicit(&c->restart, memory_order_relaxed) &&
+	       atomic_exchange(&c->restart, false);
 }
 
 void ckpt_stop(ckpt_t *c)

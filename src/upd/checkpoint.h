@@ -9,15 +9,23 @@
  * threshold. It changes no data: only where committed pages live. The
  * writer turns the automatic checkpoint off and pokes this thread after
  * each COMMIT; at most CKPT_PER_SECOND checkpoints run a second, each
- * copying what the commits since the last one added.
+ * copying what the commits since the last one added. Under a steady load
+ * the WAL would never start over on its own (db_checkpoint says why): once
+ * it is CKPT_RESTART_FRAMES long and all copied, this thread says so and
+ * the writer restarts it between two batches (db_wal_restart), which
+ * copies only what the last batch or two added: the file stays within a
+ * few tens of MB instead of growing by every commit while the load lasts.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct ckpt ckpt_t;
 
 #define CKPT_PER_SECOND 10
+/* A WAL of this many frames (4 KiB pages each) is restarted: 64 MiB. */
+#define CKPT_RESTART_FRAMES 16384
 
 /* Opens its own connection to path and starts the thread. 0 or an error
  * (with a reason in err). */
@@ -26,6 +34,10 @@ int ckpt_start(const char *path, ckpt_t **out, char *err, size_t errlen);
 /* After a COMMIT: frames were added to the WAL. Any thread; never blocks
  * for long (a mutex held only to count). */
 void ckpt_poke(ckpt_t *c);
+
+/* The writer, between batches: true once (then false until it is so
+ * again) when the WAL should be restarted. */
+bool ckpt_take_restart(ckpt_t *c);
 
 /* Stops the thread and closes its connection (NULL: nothing). */
 void ckpt_stop(ckpt_t *c);

@@ -45,6 +45,14 @@
  * over the cap is dropped as a lost datagram is: clients resend.
  */
 #define MAX_QUEUED 512
+/*
+ * Authenticated updates handed to the writer and not yet answered, at
+ * most: a burst of them while a commit is slow (a second or more at
+ * thousands a second) must not count against MAX_QUEUED, or correctly
+ * signed updates would be dropped while the thread itself is idle. Over
+ * this, an update is answered SERVFAIL at once (nothing changed).
+ */
+#define MAX_WRITING 16384
 
 enum { OWNER_HOST = 0, OWNER_ACME = 1 };
 
@@ -81,6 +89,7 @@ typedef struct ujob {
 	size_t mac_len;
 	wreq_t wreq;
 	uop_t op;
+	bool writing;              /* counted in writing, not in queued */
 	struct rfc2136 *u;
 } ujob_t;
 
@@ -92,7 +101,8 @@ struct rfc2136 {
 	bool env_ok;
 	dns_server_t *dns;         /* where handed-over TCP connections go back */
 	jobq_t q;                  /* requests, and writer results coming back */
-	atomic_uint queued;        /* jobs alive, up to MAX_QUEUED */
+	atomic_uint queued;        /* jobs not at the writer, up to MAX_QUEUED */
+	atomic_uint writing;       /* jobs at the writer, up to MAX_WRITING */
 	atomic_uint_fast64_t shed; /* messages dropped over the cap */
 	atomic_int_fast64_t shed_logged; /* when a drop was last logged */
 	struct { uint8_t h[16]; uint64_t t; } replay[REPLAY_SLOTS];
@@ -576,6 +586,13 @@ static bool handle(struct rfc2136 *u, ujob_t *j)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&j->peer)->sin6_addr, addr, sizeof(addr));
 	snprintf(a->src, sizeof(a->src), "%s", addr);
 	snprintf(a->client, sizeof(a->client), "RFC 2136, key %s", keyrow.name);
+	if (atomic_fetch_add(&u->writing, 1) >= MAX_WRITING) {
+		atomic_fetch_sub(&u->writing, 1);
+		reply(j, KNOT_RCODE_SERVFAIL, 0, NULL); /* the writer is that far behind */
+		goto out;
+	}
+	j->writing = true;
+	atomic_fetch_sub(&u->queued, 1);
 	j->wreq.op = op_rfc2136;
 	j->wreq.args = a;
 	j->wreq.done = writer_done;
@@ -601,7 +618,7 @@ static void job_free(ujob_t *j)
 	json_decref(j->wreq.result);
 	free(j->op.pre);
 	free(j->op.upd);
-	atomic_fetch_sub(&j->u->queued, 1);
+	atomic_fetch_sub(j->writing ? &j->u->writing : &j->u->queued, 1);
 	free(j->msg);
 	free(j->rest);
 	free(j);

@@ -611,8 +611,11 @@ static void run_batch(writer_t *w, wreq_t *batch)
 	atomic_store_explicit(&w->updates, writer_updates(w) + w->batch_updates,
 	                      memory_order_relaxed);
 	publish(w);
-	if (w->ckpt)
+	if (w->ckpt) {
 		ckpt_poke(w->ckpt);
+		if (ckpt_take_restart(w->ckpt))
+			db_wal_restart(w->db); /* busy: the checkpointer asks again */
+	}
 done:
 	while (batch) {
 		wreq_t *next = batch->next;
