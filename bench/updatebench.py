@@ -879,8 +879,18 @@ def ddnsd_suite(hosts, duration, rates, samples, tmp, bin_dir, run_knot_secondar
     return out, client_keys, client_labels
 
 
-def knot_suite(hosts, duration, tmp, client_keys, client_labels):
-    work = os.path.join(tmp, "knot")
+# Knot's settings for the zone: "tuned" is what an operator of a zone that
+# changes all the time would choose (the journal only, never the zone file);
+# "default" leaves Knot's defaults (zonefile-sync: 0, the zone file written
+# after every update), the configuration of the issue's reference figures.
+KNOT_PROFILES = {
+    "tuned": "    zonefile-sync: -1\n    journal-content: changes\n",
+    "default": "",
+}
+
+
+def knot_suite(hosts, duration, tmp, client_keys, client_labels, profile="tuned"):
+    work = os.path.join(tmp, "knot-" + profile)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     port = free_port()
@@ -911,15 +921,20 @@ template:
     storage: "{work}"
     semantic-checks: off
     zonefile-load: whole
-    zonefile-sync: -1
-    journal-content: changes
-zone:
+{KNOT_PROFILES[profile]}zone:
   - domain: {ZONE}
     file: "{zonefile}"
     acl: update
 """)
     p = start(["knotd", "-c", conf], work, "knot")
-    out = {"hosts": hosts, "runs": []}
+    out = {"hosts": hosts, "profile": profile, "runs": []}
+    if profile == "default":
+        # Each update rewrites the zone file: keep a copy for Knot to own.
+        own = os.path.join(work, os.path.basename(zonefile))
+        shutil.copy(zonefile, own)
+        conf_text = open(conf).read().replace(f'file: "{zonefile}"', f'file: "{own}"')
+        with open(conf, "w") as f:
+            f.write(conf_text)
     try:
         if not dnsprobe.wait_answer(port, zonegen.last_host(hosts), "A", timeout=600,
                                     alive=lambda: p.poll() is None):
@@ -931,7 +946,7 @@ zone:
             proc.wait_quiet(say=say)
             res = run_clients(p.pid, port, client_keys[:c], client_labels[:c], duration, 60)
             out["runs"].append(res)
-            say(f"knot: {c:>2} clients ({res['mode']}): {res['rate']:.1f} updates/s "
+            say(f"knot ({profile}): {c:>2} clients ({res['mode']}): {res['rate']:.1f} updates/s "
                 f"({res['acknowledged']} in {res['seconds']:.1f} s, errors {res['errors']}+"
                 f"{res['timeouts']} timeouts), p50 {res['p50_ms']:.0f} ms; cores: knot "
                 f"{res['server_cores']}, clients {res['client_cores']}")
@@ -945,6 +960,7 @@ zone:
 def markdown(res, command):
     d = res["ddnsd"]
     k = {r["clients"]: r for r in res.get("knot", {}).get("runs", [])}
+    kd = {r["clients"]: r for r in res.get("knot_default", {}).get("runs", [])}
     rr = {(r["clients"], r["mode"]): r for r in d["runs"]}
     lines = [BEGIN, "", "## RFC 2136 updates and replication to a secondary", "",
              f"Command: `{command}` — {res['when']}, ddnsd built from `{res['commit']}`"
@@ -956,7 +972,10 @@ def markdown(res, command):
              "so both servers verify a signature). Each client sends one update over UDP "
              "and waits for its answer before the next; ddnsd answers after COMMIT "
              "(`synchronous=FULL`, group commit) and publication, Knot after applying the "
-             "change (journal-content: changes, zonefile-sync: -1). A client is one process, "
+             "change. Knot runs twice: *tuned* as for a zone that changes all the time "
+             "(journal-content: changes, zonefile-sync: -1: the journal only), and with its "
+             "*defaults* (zonefile-sync: 0: the zone file rewritten after each update, the "
+             "configuration that gives the issue's 2.6/s). A client is one process, "
              "building each message from a dnspython-made template (new ID and address) "
              "and signing it with a few lines of hmac (checked against dnspython's "
              "verifier), about 30 µs of client CPU per update; the two dnspython rows "
@@ -968,12 +987,13 @@ def markdown(res, command):
             "ddnsd, dnspython " + r["mode"].split("/")[0]
         lines.append(f"| {label} | {r['clients']} | {r['rate']:,.0f} | {r['p50_ms']:.2f} | "
                      f"{r['p99_ms']:.2f} | {r['server_cores']} | {r['client_cores']} |")
-    for c in (1, 16):
-        if c in k:
-            r = k[c]
-            lines.append(f"| Knot {res['knot_version']} | {c} | {r['rate']:,.1f} | "
-                         f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['server_cores']} | "
-                         f"{r['client_cores']} |")
+    for name, runs in (("tuned", k), ("defaults", kd)):
+        for c in (1, 16):
+            if c in runs:
+                r = runs[c]
+                lines.append(f"| Knot {res['knot_version']}, {name} | {c} | {r['rate']:,.1f} | "
+                             f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | {r['server_cores']} | "
+                             f"{r['client_cores']} |")
     reps = d.get("replication_runs", [])
     if reps:
         r0 = reps[0]
@@ -1015,15 +1035,21 @@ def markdown(res, command):
     lines += ["", "The bar: at least 100× Knot's RFC 2136 rate in the same run; a secondary "
               "serving the change within 1 s at the p99 while 5,000 updates/s are applied. "
               f"(The issue quotes Knot at {KNOT_1M[0]}/s and {KNOT_1M[1]:g}/s at 1,000,000 "
-              "hosts; the ratios below use Knot as measured in this run, over UDP with "
-              "TSIG.)", ""]
+              "hosts, which is Knot with its defaults: the ratios below use Knot as measured "
+              "in this run, over UDP with TSIG, in both configurations.)", ""]
     for c in (1, 16):
         r = rr.get((c, "processes/raw"))
-        if r and c in k and k[c]["rate"] > 0:
-            x = r["rate"] / k[c]["rate"]
-            lines.append(f"* {c} client{'s' if c > 1 else ''}: ddnsd {r['rate']:,.0f}/s, Knot "
-                         f"{k[c]['rate']:,.1f}/s: {x:,.0f}× — "
-                         f"{'**met**' if x >= 100 else '**not met**'}.")
+        if r is None:
+            continue
+        parts = []
+        for name, runs in (("defaults", kd), ("tuned", k)):
+            if c in runs and runs[c]["rate"] > 0:
+                x = r["rate"] / runs[c]["rate"]
+                parts.append(f"Knot with its {name} {runs[c]['rate']:,.1f}/s: {x:,.0f}× — "
+                             f"{'**met**' if x >= 100 else '**not met**'}")
+        if parts:
+            lines.append(f"* {c} client{'s' if c > 1 else ''}: ddnsd {r['rate']:,.0f}/s; "
+                         + "; ".join(parts).replace("Knot with its tuned", "Knot tuned") + ".")
     for rep in reps:
         if rep["lag_p99_ms"] is None:
             lines.append("* Secondary: no sample was served — **not met**.")
@@ -1111,6 +1137,7 @@ def main():
         res["knot_version"] = subprocess.run(["knotd", "--version"], stdout=subprocess.PIPE,
                                              text=True).stdout.split()[-1]
         res["knot"] = knot_suite(a.hosts, a.duration, tmp, ck, cl)
+        res["knot_default"] = knot_suite(a.hosts, a.duration, tmp, ck, cl, "default")
     res["issue_knot_reference_1M"] = KNOT_1M
     with open(a.json, "w") as f:
         json.dump(res, f, indent=1)

@@ -95,6 +95,7 @@ typedef struct {
 	unsigned http_conns_per_ip;  /* open connections one address may have */
 	unsigned http_timeout;       /* seconds to send a request, or to idle */
 	unsigned journal_max;        /* journal rows (serials) kept per zone for IXFR */
+	unsigned wal_limit;          /* MiB: the WAL is restarted at this length */
 	unsigned default_max_hosts;  /* host quota of a new user */
 	/* the abuse desk */
 	char *abuse_contact;         /* published in security.txt and the API */

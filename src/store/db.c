@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -390,8 +391,6 @@ int db_open(const char *path, int flags, db_t **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot use database %s: %s", path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
-	/* The WAL file shrinks back to this when it restarts after a burst. */
-	exec(db, "PRAGMA journal_size_limit = " DB_WAL_LIMIT_BYTES);
 	if (flags & DB_BULK)
 		exec(db, "PRAGMA cache_size = -262144");
 	ret = migrate(db, err, errlen);
@@ -522,6 +521,24 @@ int db_checkpoint(db_t *db, int *frames, int *done)
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		return -EBUSY;
 	return rc == SQLITE_OK ? 0 : DDNS_EDB;
+}
+
+int db_wal_limit(db_t *db, uint64_t bytes)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %" PRIu64, bytes);
+	return exec(db, sql);
+}
+
+int db_page_size(db_t *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA page_size");
+	int size = 4096;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		size = sqlite3_column_int(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return size > 0 ? size : 4096;
 }
 
 int db_wal_restart(db_t *db)

@@ -67,8 +67,10 @@ int db_checkpoint(db_t *db, int *frames, int *done);
  */
 int db_wal_restart(db_t *db);
 
-/* journal_size_limit: what the WAL file is cut back to when it restarts. */
-#define DB_WAL_LIMIT_BYTES "67108864"
+/* What the WAL file is cut back to when it restarts (journal_size_limit),
+ * and the database's page size. */
+int db_wal_limit(db_t *db, uint64_t bytes);
+int db_page_size(db_t *db);
 
 int db_begin(db_t *db);
 /* A read transaction: a consistent snapshot without blocking the writer. */

@@ -19,6 +19,7 @@ struct ckpt {
 	pthread_cond_t cv;
 	unsigned pokes;            /* commits since the last checkpoint */
 	atomic_bool restart;       /* the WAL is long and was all copied */
+	int restart_frames;        /* what long is */
 	bool stop;
 };
 
@@ -51,7 +52,7 @@ static void *ckpt_run(void *arg)
 		int ret = db_checkpoint(c->db, &frames, &done);
 		/* Everything copied but the WAL long: the writer restarts it
 		 * between two batches (ckpt_take_restart). */
-		if (ret == 0 && frames >= CKPT_RESTART_FRAMES && done == frames)
+		if (ret == 0 && frames >= c->restart_frames && done == frames)
 			atomic_store(&c->restart, true);
 		/* -EBUSY: the writer is resetting the WAL after a failed
 		 * commit. Busy or failing, try again after the pause. */
@@ -72,7 +73,7 @@ static void *ckpt_run(void *arg)
 	return NULL;
 }
 
-int ckpt_start(const char *path, ckpt_t **out, char *err, size_t errlen)
+int ckpt_start(const char *path, uint64_t wal_limit, ckpt_t **out, char *err, size_t errlen)
 {
 	ckpt_t *c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -82,6 +83,10 @@ int ckpt_start(const char *path, ckpt_t **out, char *err, size_t errlen)
 		free(c);
 		return ret;
 	}
+	/* A frame is a page and its 24-byte header. */
+	c->restart_frames = (int)(wal_limit / (uint64_t)(db_page_size(c->db) + 24));
+	if (c->restart_frames < 1)
+		c->restart_frames = 1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	if ((ret = pthread_create(&c->thread, NULL, ckpt_run, c)) != 0) {

@@ -11,7 +11,7 @@
  * each COMMIT; at most CKPT_PER_SECOND checkpoints run a second, each
  * copying what the commits since the last one added. Under a steady load
  * the WAL would never start over on its own (db_checkpoint says why): once
- * it is CKPT_RESTART_FRAMES long and all copied, this thread says so and
+ * it is wal_limit long and all copied, this thread says so and
  * the writer restarts it between two batches (db_wal_restart), which
  * copies only what the last batch or two added: the file stays within a
  * few tens of MB instead of growing by every commit while the load lasts.
@@ -20,16 +20,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ckpt ckpt_t;
 
 #define CKPT_PER_SECOND 10
-/* A WAL of this many frames (4 KiB pages each) is restarted: 64 MiB. */
-#define CKPT_RESTART_FRAMES 16384
 
-/* Opens its own connection to path and starts the thread. 0 or an error
- * (with a reason in err). */
-int ckpt_start(const char *path, ckpt_t **out, char *err, size_t errlen);
+/* Opens its own connection to path and starts the thread; a WAL of
+ * wal_limit bytes or more is to be restarted. 0 or an error (with a
+ * reason in err). */
+int ckpt_start(const char *path, uint64_t wal_limit, ckpt_t **out, char *err, size_t errlen);
 
 /* After a COMMIT: frames were added to the WAL. Any thread; never blocks
  * for long (a mutex held only to count). */

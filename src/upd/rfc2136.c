@@ -39,12 +39,13 @@
 #define REPLAY_WINDOW 600      /* seconds a signed message may not be replayed */
 #define TSIG_ROOM 256          /* left in a reply for its TSIG record */
 /*
- * Messages waiting for or in the update thread, at most (about 0.1 s of
- * work); beyond this an UPDATE flood (unsigned ones included: the key is
+ * Messages waiting for or in the update thread, at most (under a second of
+ * work: the thread can fall that far behind when other work takes the
+ * cores for a moment, and a few MB at most); beyond this an UPDATE flood (unsigned ones included: the key is
  * checked by this thread) would grow memory and delay without bound. What arrives
  * over the cap is dropped as a lost datagram is: clients resend.
  */
-#define MAX_QUEUED 512
+#define MAX_QUEUED 4096
 /*
  * Authenticated updates handed to the writer and not yet answered, at
  * most: a burst of them while a commit is slow (a second or more at
