@@ -70,7 +70,7 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "http-conns-per-ip", T_UINT, 1, 1000000, "256", SRV(http_conns_per_ip) },
 	{ S_SERVER, "http-timeout",     T_UINT,  1, 3600, "10", SRV(http_timeout) },
 	{ S_SERVER, "journal-max",      T_UINT,  1, 100000000, "100000", SRV(journal_max) },
-	{ S_SERVER, "wal-limit",        T_UINT,  1, 65536, "64", SRV(wal_limit) },
+	{ S_SERVER, "wal-limit",        T_UINT,  1, 65536, "256", SRV(wal_limit) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
 	/* the abuse desk (docs/abuse.md) */
 	{ S_SERVER, "abuse-contact",    T_STR,   0, 255, "", SRV(abuse_contact) },

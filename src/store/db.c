@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -521,13 +520,6 @@ int db_checkpoint(db_t *db, int *frames, int *done)
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		return -EBUSY;
 	return rc == SQLITE_OK ? 0 : DDNS_EDB;
-}
-
-int db_wal_limit(db_t *db, uint64_t bytes)
-{
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %" PRIu64, bytes);
-	return exec(db, sql);
 }
 
 int db_page_size(db_t *db)

@@ -67,9 +67,7 @@ int db_checkpoint(db_t *db, int *frames, int *done);
  */
 int db_wal_restart(db_t *db);
 
-/* What the WAL file is cut back to when it restarts (journal_size_limit),
- * and the database's page size. */
-int db_wal_limit(db_t *db, uint64_t bytes);
+/* The database's page size. */
 int db_page_size(db_t *db);
 
 int db_begin(db_t *db);

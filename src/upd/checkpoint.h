@@ -13,8 +13,13 @@
  * the WAL would never start over on its own (db_checkpoint says why): once
  * it is wal_limit long and all copied, this thread says so and
  * the writer restarts it between two batches (db_wal_restart), which
- * copies only what the last batch or two added: the file stays within a
- * few tens of MB instead of growing by every commit while the load lasts.
+ * copies only what the last batch or two added and syncs the database
+ * file: a pause of the writer of about 10 ms at 1,000,000 hosts here, so
+ * the limit is large enough (256 MiB by default: every few seconds at
+ * 10,000 changes a second) that few acknowledgements wait for one. The
+ * file is reused from its start, never cut shorter: on a disk mounted
+ * with online discard, cutting hundreds of MB stalled COMMIT for tenths
+ * of a second.
  */
 #pragma once
 

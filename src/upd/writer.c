@@ -710,8 +710,6 @@ int writer_start(writer_t *w)
 	/* Checkpoints on a thread of their own; if that cannot start, SQLite
 	 * keeps checkpointing inside COMMIT as it does by default. */
 	char err[256];
-	if (w->conf->database != NULL)
-		db_wal_limit(w->db, (uint64_t)w->conf->wal_limit << 20);
 	if (w->conf->database != NULL &&
 	    ckpt_start(w->conf->database, (uint64_t)w->conf->wal_limit << 20, &w->ckpt, err,
 	               sizeof(err)) == 0)

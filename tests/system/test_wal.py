@@ -6,7 +6,7 @@ frame already copied into the database; while commits follow each other
 closely one always began before the last copy ended, so without help the
 file grew by every commit's pages for as long as a load lasted (930 MB in
 15 s at 20,000 changes/s). ddnsd restarts it once it reaches wal-limit MiB
-and cuts the file back to that length. The WAL header's checkpoint
+(the file is then reused from its start). The WAL header's checkpoint
 sequence number (bytes 12-15) goes up by one at each restart: the test
 watches it and the file's length while 16 clients change hosts without a
 pause, and checks that nothing acknowledged was lost on the way.
@@ -87,7 +87,7 @@ def test_wal_restarts_under_a_steady_load(make_ddnsd):
         t.join(30)
     assert not errors, errors[:3]
     assert len(seqs) >= 6, f"the WAL restarted {len(seqs) - 1} times in {time.monotonic() - start:.0f} s of writes"
-    # Restarted at the limit and cut back to it. The checkpointer looks
+    # Restarted at the limit, and reused. The checkpointer looks
     # ten times a second, and a restart can miss a turn: what the clients
     # write in a second or two comes on top (here about 1.5 MB a tenth of
     # a second; without restarts the file would grow by all of it).
