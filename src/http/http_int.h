@@ -65,6 +65,7 @@ struct http_thread {
 		char *p;
 		size_t len, cap;
 	} log;
+	uint64_t log_written;               /* loop time (ms) of the last write */
 	time_t log_sec;                     /* the second log_when spells */
 	char log_when[24];
 	/* Open connections per client address (IPv6: per /64), this thread's
@@ -254,7 +255,12 @@ void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *b
  * that authenticated, or NULL. */
 void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
                      const char *user);
-/* Writes out the thread's gathered lines (after each turn of its loop). */
+/* After each turn of the thread's loop: writes out the gathered lines
+ * when LOG_FLUSH_MS passed since the last write (a loop holding lines
+ * waits no longer than that for events). */
+#define LOG_FLUSH_MS 100
+void accesslog_tick(http_thread_t *t);
+/* Writes out the thread's gathered lines now. */
 void accesslog_flush(http_thread_t *t);
 /* Flushes and frees the thread's buffer (when the thread ends). */
 void accesslog_free(http_thread_t *t);

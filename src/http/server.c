@@ -246,8 +246,8 @@ static void *thread_run(void *arg)
 		t->fds[i] = -1; /* the h2o socket owns it now */
 	}
 	while (!atomic_load(&t->srv->stopping)) {
-		h2o_evloop_run(t->ctx.loop, 200);
-		accesslog_flush(t);
+		h2o_evloop_run(t->ctx.loop, t->log.len > 0 ? LOG_FLUSH_MS : 200);
+		accesslog_tick(t);
 	}
 	/* Stop taking connections, then let requests in flight finish. */
 	for (size_t i = 0; t->listeners && i < t->nfds; i++) {

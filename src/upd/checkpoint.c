@@ -12,6 +12,9 @@
 #include "store/db.h"
 #include "upd/checkpoint.h"
 
+/* Frames the writer may have to copy itself when it restarts the WAL. */
+#define RESTART_LEFT 256
+
 struct ckpt {
 	db_t *db;
 	pthread_t thread;
@@ -51,9 +54,20 @@ static void *ckpt_run(void *arg)
 		int frames = 0, done = 0;
 		int ret = db_checkpoint(c->db, &frames, &done);
 		/* Everything copied but the WAL long: the writer restarts it
-		 * between two batches (ckpt_take_restart). */
-		if (ret == 0 && frames >= c->restart_frames && done == frames)
-			atomic_store(&c->restart, true);
+		 * between two batches (ckpt_take_restart). What the writer
+		 * then copies itself, and waits for, is what was committed
+		 * since this copy ended: first make that little, copying
+		 * again what came during the last copy while it is much. */
+		if (ret == 0 && frames >= c->restart_frames && done == frames) {
+			for (int round = 0, before = frames; ret == 0 && round < 4; round++) {
+				ret = db_checkpoint(c->db, &frames, &done);
+				if (frames - before < RESTART_LEFT)
+					break;
+				before = frames;
+			}
+			if (ret == 0 && done == frames)
+				atomic_store(&c->restart, true);
+		}
 		/* -EBUSY: the writer is resetting the WAL after a failed
 		 * commit. Busy or failing, try again after the pause. */
 		if (ret != 0 && ret != -EBUSY && !failing)

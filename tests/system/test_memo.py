@@ -48,8 +48,8 @@ def update(d, host, ip, auth, path="/nic/update"):
     q = urllib.parse.urlencode({"hostname": host, "myip": ip}, safe=",:")
     r = http_request(d.http_port, f"{path}?{q}", auth=auth)
     assert r.status in (200, 503), r
-    # The log line is written within the event-loop turn that sent the
-    # reply: at most moments after it.
+    # The HTTP thread writes its gathered log lines within a tenth of a
+    # second or so of the reply.
     wait_for("the access-log line", lambda: any(
         x["path"].startswith(path) for x in log_lines(d)[before:]), timeout=10)
     lines = log_lines(d)[before:]
