@@ -73,7 +73,11 @@ def basic(user, pw):
 
 # ---------------------------------------------------------------- set-up
 
+ACCESS_LOG = None      # --access-log: None = {work}/access.log, "" = off
+
+
 def write_conf(work, dns_port, http_port, hosts):
+    log = os.path.join(work, "access.log") if ACCESS_LOG is None else ACCESS_LOG
     conf = os.path.join(work, "ddnsd.conf")
     with open(conf, "w") as f:
         f.write(f"""[server]
@@ -81,7 +85,7 @@ dns-listen = 127.0.0.1:{dns_port}
 http-listen = 127.0.0.1:{http_port}
 http-threads = 2
 auth-threads = 2
-access-log = {work}/access.log
+access-log = {log}
 database = {work}/ddnsd.db
 control-socket = {work}/ddnsd.sock
 workers = 2
@@ -537,10 +541,14 @@ def markdown(res, command):
              f"{res['hosts']:,} hosts owned by one user (`bench`, a real argon2id hash made by "
              "`ddnsctl user add`), each with an A record (half with AAAA), set up in SQLite as "
              "the writer benchmark does. ddnsd with `http-threads = 2`, `auth-threads = 2`, "
-             "`workers = 2`, and the access log on (`access-log`: one JSON line per request "
-             "written to a file on the same disk, as an operator runs it"
-             + (f"; {res['access_log_bytes'] / 1e9:.1f} GB by the end" if res.get('access_log_bytes') else "")
-             + "). Load: wrk over keep-alive, "
+             "`workers = 2`, and "
+             + ("the access log off" if res.get("access_log") == "" else
+                f"the access log written to `{res['access_log']}`" if res.get("access_log") else
+                "the access log on (`access-log`: one JSON line per request "
+                "written to a file on the same disk, as an operator runs it"
+                + (f"; {res['access_log_bytes'] / 1e9:.1f} GB by the end"
+                   if res.get('access_log_bytes') else "") + ")")
+             + ". Load: wrk over keep-alive, "
              f"`-t2 -c{res['connections']} -d{res['duration']:g}s` with `bench/wrk/update.lua`, "
              "which rotates over the hosts and counts each reply word per thread:", "",
              f"* **good**: request *j* sets host *j* mod {res['ranges']['good'][1]:,} (the first "
@@ -697,7 +705,12 @@ def main():
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--no-docs", action="store_true")
+    ap.add_argument("--access-log", default=None,
+                    help="where ddnsd writes its access log (default: a file in the work "
+                         "directory, as an operator runs it; '' turns it off)")
     a = ap.parse_args()
+    global ACCESS_LOG
+    ACCESS_LOG = a.access_log
     if a.hosts < 4 * OWNER_HOSTS:
         raise SystemExit(f"--hosts must be at least {4 * OWNER_HOSTS}")
     tmp = os.path.join(OUT, "tmp", "http")
@@ -705,6 +718,7 @@ def main():
     snapshot_binaries(tmp)
     qfile = zonegen.write_queries(OUT, a.hosts)
     res = suite(a.hosts, a.duration, a.connections, qfile, tmp)
+    res["access_log"] = a.access_log
     with open(os.path.join(OUT, "http.json"), "w") as f:
         json.dump(res, f, indent=1)
     command = ("bench/httpbench.py " + " ".join(sys.argv[1:])).strip()

@@ -273,6 +273,12 @@ void accesslog_flush(http_thread_t *t)
 			break; /* disk full or an I/O error: these lines are lost */
 		off += (size_t)w;
 	}
+	/* Start writing it out now, without waiting: left to the kernel's
+	 * flusher, the lines of busy minutes go to the disk in bursts of
+	 * hundreds of MB, and the writer's COMMITs (which wait on the same
+	 * disk) waited behind them: 100 ms at the p99 instead of 10. */
+	if (off > 0)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	b->len = 0;
 }
 

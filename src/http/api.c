@@ -107,19 +107,6 @@ static void on_req_gone(void *p)
 	}
 }
 
-static void job_free(http_job_t *job)
-{
-	if (job->link)
-		*job->link = NULL;
-	json_decref(job->wreq.result);
-	json_decref(job->body);
-	json_decref(job->query);
-	json_decref(job->out);
-	json_decref(job->extra);
-	sodium_memzero(job->secret, sizeof(job->secret));
-	sodium_memzero(job->bearer, sizeof(job->bearer));
-	free(job);
-}
 
 void api_finish(http_job_t *job)
 {
@@ -156,7 +143,7 @@ void api_finish(http_job_t *job)
 		h2o_add_header_by_str(&req->pool, &req->res.headers, job->xhdr[i].name,
 		                      strlen(job->xhdr[i].name), 1, NULL, v.base, v.len);
 	}
-	job_free(job);
+	http_job_free(job);
 	if (text == NULL) {
 		http_reply(req, 500, "Internal Server Error", H2O_STRLIT("{\"error\":\"out of memory\"}"));
 		return;

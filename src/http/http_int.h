@@ -68,6 +68,11 @@ struct http_thread {
 	uint64_t log_written;               /* loop time (ms) of the last write */
 	time_t log_sec;                     /* the second log_when spells */
 	char log_when[24];
+	/* Password verifications this thread has in flight (update jobs in
+	 * JOB_AUTH), each with the requests waiting for the same answer, and
+	 * the key of their credentials' MACs (drawn at start, never stored). */
+	http_job_t *verifying;
+	uint8_t cred_key[32];
 	/* Open connections per client address (IPv6: per /64), this thread's
 	 * share of http-conns-per-ip. Open addressing; a slot whose count is
 	 * 0 is free for another address. */
@@ -100,6 +105,11 @@ struct http_job {
 	char secret[1100];                  /* the password or token given */
 	size_t secret_len;
 	int auth_result;                    /* 0 ok, DDNS_EAUTH, -EBUSY, ... */
+	uint8_t cred[16];                   /* MAC of (user, password): same ones, same MAC */
+	http_job_t *next_verifying;         /* the thread's verifying list */
+	http_job_t *waiters;                /* jobs with the same credentials */
+	http_job_t *next_waiter;
+	bool waited;                        /* answered by another job's verification */
 	uint8_t ipkey[16];                  /* client address (v6: its /64) */
 	size_t ipkeylen;
 	/* the change */
@@ -238,6 +248,14 @@ void api_account_parse(http_job_t *job, h2o_req_t *req);
 bool api_account_owns(const char *seg0);
 int api_account_route(db_t *db, http_job_t *job, char **seg, int n);
 bool api_session_auth(db_t *db, http_job_t *job, int64_t *uid);
+
+/* Frees a job (its secrets wiped) and detaches it from its request. */
+void http_job_free(http_job_t *job);
+
+/* A password verification came back (on the job's loop thread): answers
+ * it and every request that waited for the same credentials, freeing
+ * those whose client left. */
+void update_verified(http_job_t *job);
 
 /* The server of a request's loop. */
 http_thread_t *http_thread_of(h2o_req_t *req);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <sodium.h>
 #include <urcu.h>
 
 #include "http/http_int.h"
@@ -199,22 +200,34 @@ static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
 	while (!h2o_linklist_is_empty(messages)) {
 		http_job_t *job = H2O_STRUCT_FROM_MEMBER(http_job_t, msg.link, messages->next);
 		h2o_linklist_unlink(&job->msg.link);
+		if (job->dialect != DIALECT_API && job->stage == JOB_AUTH) {
+			update_verified(job); /* others may wait for it, gone or not */
+			continue;
+		}
 		if (job->req == NULL) {
 			/* The client went away; nothing to answer. */
-			json_decref(job->wreq.result);
-			json_decref(job->body);
-			json_decref(job->out);
-			json_decref(job->extra);
-			free(job);
+			http_job_free(job);
 			continue;
 		}
 		if (job->dialect == DIALECT_API)
 			api_finish(job);
-		else if (job->stage == JOB_AUTH)
-			update_authenticated(job);
 		else
 			update_finish(job);
 	}
+}
+
+void http_job_free(http_job_t *job)
+{
+	if (job->link)
+		*job->link = NULL;
+	json_decref(job->wreq.result);
+	json_decref(job->body);
+	json_decref(job->query);
+	json_decref(job->out);
+	json_decref(job->extra);
+	sodium_memzero(job->secret, sizeof(job->secret));
+	sodium_memzero(job->bearer, sizeof(job->bearer));
+	free(job);
 }
 
 void http_job_post(http_job_t *job)
@@ -228,6 +241,7 @@ static void *thread_run(void *arg)
 	pthread_setname_np(pthread_self(), "ddnsd-http");
 	rcu_register_thread(); /* memo_answer reads the zones */
 	h2o_context_init(&t->ctx, h2o_evloop_create(), &t->srv->h2o);
+	randombytes_buf(t->cred_key, sizeof(t->cred_key));
 	h2o_multithread_register_receiver(t->ctx.queue, &t->done, on_done);
 	t->accept.ctx = &t->ctx;
 	t->accept.hosts = t->srv->h2o.hosts;

@@ -180,14 +180,6 @@ static http_job_t *job_new(h2o_req_t *req, enum dialect d)
 	return job;
 }
 
-static void job_free(http_job_t *job)
-{
-	if (job->link)
-		*job->link = NULL;
-	json_decref(job->wreq.result);
-	sodium_memzero(job->secret, sizeof(job->secret));
-	free(job);
-}
 
 static void reply_and_free(http_job_t *job, int status, const char *reason, const char *body)
 {
@@ -195,7 +187,7 @@ static void reply_and_free(http_job_t *job, int status, const char *reason, cons
 	char user[sizeof(job->user)];
 	snprintf(user, sizeof(user), "%s", job->user);
 	job->thread->memo_reply = job->from_memo;
-	job_free(job);
+	http_job_free(job);
 	if (status == 503)
 		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("300"));
 	if (status == 401)
@@ -295,6 +287,28 @@ static void authenticate(http_job_t *job)
 		submit_or_answer(job);
 		return;
 	}
+	/* The same name and password already being verified here: their
+	 * answer is this request's too, with no second hash and no second
+	 * charge. Without this, every router of an account asking at once
+	 * after a restart would find the account's bucket empty and be told
+	 * 911 by its own correct password. */
+	uint8_t cred[16];
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, job->thread->cred_key, sizeof(job->thread->cred_key),
+	                        sizeof(cred));
+	crypto_generichash_update(&st, (const uint8_t *)principal, strlen(principal) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)job->secret, job->secret_len);
+	crypto_generichash_final(&st, cred, sizeof(cred));
+	sodium_memzero(&st, sizeof(st));
+	for (http_job_t *l = job->thread->verifying; l != NULL; l = l->next_verifying) {
+		if (sodium_memcmp(l->cred, cred, sizeof(cred)) == 0) {
+			job->stage = JOB_AUTH;
+			job->waited = true;
+			job->next_waiter = l->waiters;
+			l->waiters = job;
+			return;
+		}
+	}
 	/* Buckets before any hashing: a refused guess costs microseconds. A
 	 * verification is charged before it starts (and refunded if it
 	 * succeeds), so that many guesses in flight at once cannot all pass
@@ -306,20 +320,35 @@ static void authenticate(http_job_t *job)
 	}
 	charge_failure(job, true);
 	job->stage = JOB_AUTH;
+	memcpy(job->cred, cred, sizeof(cred));
 	if (authpool_submit(s->auth, job) != 0) {
 		limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
 		limiter_refund(s->fail_user, job->user, strlen(job->user), now);
 		reply_all(job, 503, "Service Unavailable", "911");
+		return;
 	}
+	/* The result comes back through this thread's loop: linking after
+	 * the submission is in time. */
+	job->next_verifying = job->thread->verifying;
+	job->thread->verifying = job;
+}
+
+/* Gives back what starting a verification charged (a job that waited for
+ * another's verification was not charged). */
+static void refund_failure(http_job_t *job)
+{
+	if (job->waited)
+		return;
+	http_server_t *s = job->thread->srv;
+	double now = mono_f();
+	limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
+	limiter_refund(s->fail_user, job->user, strlen(job->user), now);
 }
 
 void update_authenticated(http_job_t *job)
 {
 	if (job->auth_result == -EBUSY || (job->auth_result != 0 && job->auth_result != DDNS_EAUTH)) {
-		http_server_t *s = job->thread->srv;
-		double now = mono_f();
-		limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
-		limiter_refund(s->fail_user, job->user, strlen(job->user), now);
+		refund_failure(job);
 		reply_all(job, 503, "Service Unavailable", "911");
 		return;
 	}
@@ -328,12 +357,35 @@ void update_authenticated(http_job_t *job)
 		reply_all(job, 200, "OK", job->dialect == DIALECT_DUCKDNS ? "KO" : "badauth");
 		return;
 	}
-	http_server_t *s = job->thread->srv;
-	double now = mono_f();
-	limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
-	limiter_refund(s->fail_user, job->user, strlen(job->user), now);
+	refund_failure(job);
 	snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
 	submit_or_answer(job);
+}
+
+void update_verified(http_job_t *job)
+{
+	http_thread_t *t = job->thread;
+	for (http_job_t **p = &t->verifying; *p != NULL; p = &(*p)->next_verifying) {
+		if (*p == job) {
+			*p = job->next_verifying;
+			break;
+		}
+	}
+	http_job_t *w = job->waiters;
+	int result = job->auth_result;
+	if (job->req == NULL)
+		http_job_free(job);
+	else
+		update_authenticated(job);
+	while (w != NULL) {
+		http_job_t *next = w->next_waiter;
+		w->auth_result = result;
+		if (w->req == NULL)
+			http_job_free(w);
+		else
+			update_authenticated(w);
+		w = next;
+	}
 }
 
 /*

@@ -112,3 +112,36 @@ def test_slow_request_is_cut_off(server):
     assert b"Current IP Address" not in data
     d.assert_alive()
     assert http_request(d.http_port, "/checkip").status == 200
+
+
+def test_many_routers_of_one_account_at_once_after_a_restart(server):
+    """After a restart nothing is in the verification cache. Thirty
+    routers of one account asking at once, all with the right password:
+    those that arrive while the same name and password are being verified
+    wait for that answer instead of starting their own hash, so the
+    account's failed-login bucket (10 at once) is not emptied by its own
+    correct password and nobody is told 911."""
+    import threading
+    d = server
+    acc = new_account(d, "many", ipv4="192.0.2.1")
+    host = acc["hosts"][0]
+    d.stop()
+    d.start()
+    replies = [None] * 30
+    go = threading.Barrier(len(replies))
+
+    def one(i):
+        go.wait()
+        r = http_request(d.http_port, f"/nic/update?hostname={host}&myip=203.0.113.{i + 1}",
+                         auth=acc["auth"], timeout=30)
+        replies[i] = (r.status, r.body.strip())
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(replies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(status == 200 and body.startswith("good ") for status, body in replies), replies
+    # The last one applied is served; one of the thirty addresses.
+    assert len(addrs(d.port, host)) == 1
+    assert addrs(d.port, host) <= {f"203.0.113.{i + 1}" for i in range(len(replies))}
