@@ -562,8 +562,9 @@ def markdown(res, command):
              "are the steady state of routers that poll every few minutes (answered on the "
              "HTTP thread from the memo, src/http/memo.c);",
              "* **rejected**: a wrong password for the owner's account from 127.0.0.1; after the "
-             "first 5 failures (the account's bucket) every request is the 503 `911` refusal "
-             "given before any hashing. Meanwhile the owner, with the right (cached) password, "
+             "first 5 failures (the account's bucket; the identical requests that arrive while "
+             "one of those is verified share its `badauth`) every request is the 503 `911` "
+             "refusal given before any hashing. Meanwhile the owner, with the right (cached) password, "
              f"updates its own hosts from 127.0.0.2 at {OWNER_RATE} requests/s (a Python client "
              "bound to that address, keep-alive, each request a changed address).", "",
              "Machine: 2 cores shared by the load generators (wrk, dnsperf, the Python owner "
@@ -656,8 +657,10 @@ def markdown(res, command):
               f") — {verdict(best_n >= BAR['nochg'])}.",
               f"* rejected logins: {b['911_per_s']:,.0f}/s once the limiter is engaged — "
               f"{verdict(b['911_per_s'] >= BAR['bad'])}; while it engaged, "
-              f"{be['replies']['badauth']} wrong passwords were hashed (answered `badauth`) "
-              f"as the account's bucket holds 5; "
+              f"{be['replies']['badauth']} requests were answered `badauth` (the account's "
+              "bucket lets 5 wrong passwords be hashed, and requests with the same name and "
+              "password that arrive while one is being verified share its answer instead of "
+              "hashing again), every other one `911` before any hashing; "
               f"the owner's updates all succeeded: {'yes' if owner_ok else 'no'}; owner p50/p99 "
               f"{ob['p50_ms']:.2f}/{ob['p99_ms']:.2f} ms alone, {od['p50_ms']:.2f}/"
               f"{od['p99_ms']:.2f} ms during the full-rate attack, {odh['p50_ms']:.2f}/"
