@@ -188,9 +188,8 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = v & 0xff;
 }
 
-int nb_add_apex_conf(nodebuild_t *nb, const conf_zone_t *zc, uint32_t serial)
+int conf_zone_soa_rdata(const conf_zone_t *zc, uint32_t serial, uint8_t *rd)
 {
-	uint8_t rd[2 * NAME_WIRE_MAX + 20];
 	int ml = name_to_wire(zc->ns.v[0], rd);
 	if (ml < 0)
 		return ml;
@@ -203,7 +202,16 @@ int nb_add_apex_conf(nodebuild_t *nb, const conf_zone_t *zc, uint32_t serial)
 	put32(p + 8, zc->soa_retry);
 	put32(p + 12, zc->soa_expire);
 	put32(p + 16, zc->soa_minimum);
-	int ret = nb_add(nb, KNOT_RRTYPE_SOA, zc->soa_ttl, rd, (uint16_t)(ml + rl + 20));
+	return ml + rl + 20;
+}
+
+int nb_add_apex_conf(nodebuild_t *nb, const conf_zone_t *zc, uint32_t serial)
+{
+	uint8_t rd[CONF_SOA_RDATA_MAX];
+	int sl = conf_zone_soa_rdata(zc, serial, rd);
+	if (sl < 0)
+		return sl;
+	int ret = nb_add(nb, KNOT_RRTYPE_SOA, zc->soa_ttl, rd, (uint16_t)sl);
 	for (size_t i = 0; ret == 0 && i < zc->ns.n; i++) {
 		int l = name_to_wire(zc->ns.v[i], rd);
 		if (l < 0)

@@ -50,6 +50,11 @@ int nb_build(nodebuild_t *nb, const uint8_t *rel, size_t rellen, bool apex, node
  */
 int nb_add_apex_conf(nodebuild_t *nb, const conf_zone_t *zc, uint32_t serial);
 
+/* The zone's SOA rdata at serial, as served (MNAME the first NS), in rd
+ * (CONF_SOA_RDATA_MAX bytes). Returns its length or an error. */
+#define CONF_SOA_RDATA_MAX (2 * NAME_WIRE_MAX + 20)
+int conf_zone_soa_rdata(const conf_zone_t *zc, uint32_t serial, uint8_t *rd);
+
 /*
  * Calls fn for every glue record the configuration defines below the apex
  * (relative owner in lower-case wire). Returns 0 or the first error of fn.

@@ -14,6 +14,7 @@
 #include <libknot/libknot.h>
 
 #include "lib/log.h"
+#include "dns/nodebuild.h"
 #include "lib/name.h"
 #include "upd/notify.h"
 
@@ -58,7 +59,7 @@ static uint64_t now_ms(void)
 
 static void send_notify(notifier_t *n, target_t *t, uint32_t serial)
 {
-	uint8_t w[512];
+	uint8_t w[KNOT_WIRE_HEADER_SIZE + NAME_WIRE_MAX + 4 + 12 + CONF_SOA_RDATA_MAX];
 	memset(w, 0, KNOT_WIRE_HEADER_SIZE);
 	if (t->tries == 0 || t->inflight != serial) {
 		uint16_t id;
@@ -80,6 +81,22 @@ static void send_notify(notifier_t *n, target_t *t, uint32_t serial)
 	w[len++] = KNOT_RRTYPE_SOA;
 	w[len++] = 0;
 	w[len++] = KNOT_CLASS_IN;
+	/* The SOA with the new serial in the answer section (RFC 1996 3.7):
+	 * a secondary that already has it need not ask. */
+	const conf_zone_t *zc = &n->conf->zones[t->zone];
+	uint8_t rd[CONF_SOA_RDATA_MAX];
+	int rl = conf_zone_soa_rdata(zc, serial, rd);
+	if (rl > 0 && len + 12 + (size_t)rl <= sizeof(w)) {
+		static const uint8_t owner[2] = { 0xc0, KNOT_WIRE_HEADER_SIZE }; /* the question */
+		memcpy(w + len, owner, 2);
+		knot_wire_write_u16(w + len + 2, KNOT_RRTYPE_SOA);
+		knot_wire_write_u16(w + len + 4, KNOT_CLASS_IN);
+		knot_wire_write_u32(w + len + 6, zc->soa_ttl);
+		knot_wire_write_u16(w + len + 10, (uint16_t)rl);
+		memcpy(w + len + 12, rd, (size_t)rl);
+		len += 12 + (size_t)rl;
+		knot_wire_set_ancount(w, 1);
+	}
 	int fd = t->addr.ss.ss_family == AF_INET6 ? n->fd6 : n->fd4;
 	if (fd >= 0 && sendto(fd, w, len, 0, (const struct sockaddr *)&t->addr.ss, t->addr.len) > 0)
 		atomic_fetch_add(&n->sent, 1);

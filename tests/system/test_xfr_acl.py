@@ -6,7 +6,7 @@ change in incremental form, and an address outside the list is refused."""
 import subprocess
 import time
 
-from ddnstest import ZONES, addrs, ddnsctl, soa_serial
+from ddnstest import ZONES, addrs, ddnsctl, query, soa_serial
 
 ZONE = "dyn.example"
 
@@ -81,6 +81,14 @@ def notifies(sock, wait):
     return got
 
 
+def notified_serial(m):
+    """The serial of the SOA in a NOTIFY's answer section."""
+    import dns.rdatatype
+    soa = [r for r in m.answer if r.rdtype == dns.rdatatype.SOA]
+    assert len(soa) == 1 and str(soa[0].name) == ZONE + ".", m
+    return soa[0][0].serial
+
+
 def test_sighup_changes_notify_targets(make_ddnsd):
     """A secondary added to `notify` and SIGHUP: it is notified at once and
     after each change; removed again: it hears nothing more."""
@@ -96,9 +104,20 @@ def test_sighup_changes_notify_targets(make_ddnsd):
         d.zones[ZONE] = zones[ZONE] + [("notify", f"127.0.0.1:{sec.getsockname()[1]}")]
         d.write_config()
         d.proc.send_signal(signal.SIGHUP)
-        assert notifies(sec, 15), d.log_tail()
+        got = notifies(sec, 15)
+        assert got, d.log_tail()
+        assert notified_serial(got[0]) == soa_serial(d.port, ZONE)
         ddnsctl(d, "host", "set", f"nas.{ZONE}", "--ipv4", "203.0.113.80")
-        assert notifies(sec, 15), d.log_tail()
+        got = notifies(sec, 15)
+        assert got, d.log_tail()
+        # The NOTIFY carries the zone's SOA with the new serial (RFC 1996
+        # 3.7), as DNS serves it.
+        assert notified_serial(got[0]) == soa_serial(d.port, ZONE)
+        served = query(d.port, ZONE, "SOA").answer[0][0]
+        sent = got[0].answer[0][0]
+        assert (sent.mname, sent.rname, sent.refresh, sent.retry, sent.expire, sent.minimum) == \
+            (served.mname, served.rname, served.refresh, served.retry, served.expire,
+             served.minimum)
 
         d.zones[ZONE] = zones[ZONE]
         d.write_config()
