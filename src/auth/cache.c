@@ -9,7 +9,7 @@
 #include "auth/auth.h"
 #include "auth/cache.h"
 
-#define MAC_LEN 16
+#define MAC_LEN AUTHCACHE_MAC_LEN
 #define STRIPES_MAX 1024
 
 /*
@@ -166,7 +166,8 @@ static void set_unlock(authcache_t *c, uint64_t ptag)
 }
 
 static bool check(authcache_t *c, const char *principal, const void *bind, size_t bind_len,
-                  const void *secret, size_t secret_len, uint64_t generation, uint64_t now)
+                  const void *secret, size_t secret_len, uint64_t generation, uint64_t now,
+                  uint8_t *mac_out)
 {
 	uint8_t mac[MAC_LEN];
 	uint64_t ptag = principal_tag(c, principal);
@@ -181,6 +182,8 @@ static bool check(authcache_t *c, const char *principal, const void *bind, size_
 		       sodium_memcmp(e->mac, mac, MAC_LEN) == 0;
 	}
 	set_unlock(c, ptag);
+	if (mac_out != NULL)
+		memcpy(mac_out, mac, MAC_LEN);
 	sodium_memzero(mac, sizeof(mac));
 	return hit;
 }
@@ -224,7 +227,14 @@ static void put(authcache_t *c, const char *principal, const void *bind, size_t 
 bool authcache_check(authcache_t *cache, const char *principal, const void *secret,
                      size_t secret_len, uint64_t generation, uint64_t now)
 {
-	return check(cache, principal, NULL, 0, secret, secret_len, generation, now);
+	return check(cache, principal, NULL, 0, secret, secret_len, generation, now, NULL);
+}
+
+bool authcache_check_mac(authcache_t *cache, const char *principal, const void *secret,
+                         size_t secret_len, uint64_t generation, uint64_t now,
+                         uint8_t mac[AUTHCACHE_MAC_LEN])
+{
+	return check(cache, principal, NULL, 0, secret, secret_len, generation, now, mac);
 }
 
 void authcache_put(authcache_t *cache, const char *principal, const void *secret,
@@ -274,7 +284,7 @@ int authcache_verify(authcache_t *cache, authcache_gate_t *gate, const char *pri
                      uint64_t generation, uint64_t now)
 {
 	size_t slen = strnlen(stored, AUTH_PWHASH_MAX);
-	if (check(cache, principal, stored, slen, pw, len, generation, now))
+	if (check(cache, principal, stored, slen, pw, len, generation, now, NULL))
 		return 0;
 	if (!authcache_gate_enter(gate))
 		return -EBUSY;

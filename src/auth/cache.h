@@ -56,6 +56,19 @@ void authcache_free(authcache_t *cache);
 bool authcache_check(authcache_t *cache, const char *principal, const void *secret,
                      size_t secret_len, uint64_t generation, uint64_t now);
 
+/* The length of the keyed MAC of (principal, secret) the cache keeps. */
+#define AUTHCACHE_MAC_LEN 16
+
+/*
+ * authcache_check, also giving the MAC it computed in mac: equal MACs mean
+ * the same principal and secret, so a caller can tell identical logins
+ * apart from others without keeping the secret or hashing it again. The
+ * MAC is as sensitive as the cache's entries: wipe it after use.
+ */
+bool authcache_check_mac(authcache_t *cache, const char *principal, const void *secret,
+                         size_t secret_len, uint64_t generation, uint64_t now,
+                         uint8_t mac[AUTHCACHE_MAC_LEN]);
+
 /*
  * Remembers that (principal, secret) verified at generation, until now + ttl.
  * Call only after a successful slow verification. Replaces an entry of the

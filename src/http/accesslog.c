@@ -182,17 +182,15 @@ static bool clean_path(struct logbuf *b, h2o_req_t *req)
 
 /* The time of a line, to the millisecond; the part down to the second is
  * formatted once a second. */
-static void stamp(http_thread_t *t, char *when, size_t len)
+static void stamp(http_thread_t *t, const struct timeval *now, char *when, size_t len)
 {
-	struct timeval now;
-	gettimeofday(&now, NULL);
-	if (now.tv_sec != t->log_sec) {
+	if (now->tv_sec != t->log_sec) {
 		struct tm tm;
-		gmtime_r(&now.tv_sec, &tm);
+		gmtime_r(&now->tv_sec, &tm);
 		strftime(t->log_when, sizeof(t->log_when), "%Y-%m-%dT%H:%M:%S", &tm);
-		t->log_sec = now.tv_sec;
+		t->log_sec = now->tv_sec;
 	}
-	snprintf(when, len, "%s.%03ldZ", t->log_when, (long)(now.tv_usec / 1000));
+	snprintf(when, len, "%s.%03ldZ", t->log_when, (long)(now->tv_usec / 1000));
 }
 
 void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
@@ -206,9 +204,9 @@ void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
 	char client[64], when[40];
 	int family;
 	http_client_addr(req, client, sizeof(client), &family);
-	stamp(t, when, sizeof(when));
 	struct timeval now, *began = &req->timestamps.request_begin_at;
 	gettimeofday(&now, NULL);
+	stamp(t, &now, when, sizeof(when));
 	double ms = (now.tv_sec - began->tv_sec) * 1e3 + (now.tv_usec - began->tv_usec) / 1e3;
 	/* The first line of the reply says what happened (good, nochg, ...). */
 	size_t rl = 0;

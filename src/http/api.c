@@ -98,16 +98,6 @@ bool api_ip_allowed(http_job_t *job)
 	return false;
 }
 
-static void on_req_gone(void *p)
-{
-	http_job_t *job = *(http_job_t **)p;
-	if (job != NULL) {
-		job->req = NULL;
-		job->link = NULL;
-	}
-}
-
-
 void api_finish(http_job_t *job)
 {
 	h2o_req_t *req = job->req;
@@ -781,17 +771,12 @@ static void api_work(db_t *db, http_job_t *job)
 
 int api_on_request(h2o_handler_t *self, h2o_req_t *req)
 {
-	http_job_t *job = calloc(1, sizeof(*job));
+	http_job_t *job = http_job_new(req, DIALECT_API);
 	if (job == NULL) {
 		http_reply(req, 503, "Service Unavailable", H2O_STRLIT("{\"error\":\"busy\"}"));
 		return 0;
 	}
-	job->thread = http_thread_of(req);
-	job->req = req;
-	job->dialect = DIALECT_API;
 	job->work = api_work;
-	job->link = h2o_mem_alloc_shared(&req->pool, sizeof(void *), on_req_gone);
-	*job->link = job;
 	int family;
 	http_client_addr(req, job->hup.src, sizeof(job->hup.src), &family);
 	if (family == AF_INET6 && inet_pton(AF_INET6, job->hup.src, job->ipkey) == 1)

@@ -69,10 +69,8 @@ struct http_thread {
 	time_t log_sec;                     /* the second log_when spells */
 	char log_when[24];
 	/* Password verifications this thread has in flight (update jobs in
-	 * JOB_AUTH), each with the requests waiting for the same answer, and
-	 * the key of their credentials' MACs (drawn at start, never stored). */
+	 * JOB_AUTH), each with the requests waiting for the same answer. */
 	http_job_t *verifying;
-	uint8_t cred_key[32];
 	/* Open connections per client address (IPv6: per /64), this thread's
 	 * share of http-conns-per-ip. Open addressing; a slot whose count is
 	 * 0 is free for another address. */
@@ -105,7 +103,7 @@ struct http_job {
 	char secret[1100];                  /* the password or token given */
 	size_t secret_len;
 	int auth_result;                    /* 0 ok, DDNS_EAUTH, -EBUSY, ... */
-	uint8_t cred[16];                   /* MAC of (user, password): same ones, same MAC */
+	uint8_t cred[AUTHCACHE_MAC_LEN];    /* the cache's MAC of (user, password) */
 	http_job_t *next_verifying;         /* the thread's verifying list */
 	http_job_t *waiters;                /* jobs with the same credentials */
 	http_job_t *next_waiter;
@@ -248,6 +246,10 @@ void api_account_parse(http_job_t *job, h2o_req_t *req);
 bool api_account_owns(const char *seg0);
 int api_account_route(db_t *db, http_job_t *job, char **seg, int n);
 bool api_session_auth(db_t *db, http_job_t *job, int64_t *uid);
+
+/* A job for req (zeroed, on req's loop thread); it learns through job->req
+ * (NULL then) when the client goes away. NULL when out of memory. */
+http_job_t *http_job_new(h2o_req_t *req, enum dialect d);
 
 /* Frees a job (its secrets wiped) and detaches it from its request. */
 void http_job_free(http_job_t *job);

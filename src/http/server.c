@@ -216,6 +216,31 @@ static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
 	}
 }
 
+/* The request's pool is being freed: the job must not touch it again. */
+static void on_req_gone(void *p)
+{
+	http_job_t *job = *(http_job_t **)p;
+	if (job != NULL) {
+		job->req = NULL;
+		job->link = NULL;
+	}
+}
+
+http_job_t *http_job_new(h2o_req_t *req, enum dialect d)
+{
+	http_job_t *job = calloc(1, sizeof(*job));
+	if (job == NULL)
+		return NULL;
+	job->thread = http_thread_of(req);
+	job->req = req;
+	job->dialect = d;
+	/* If the client leaves before the job is answered, the request's
+	 * pool is freed; this pointer tells us so. */
+	job->link = h2o_mem_alloc_shared(&req->pool, sizeof(void *), on_req_gone);
+	*job->link = job;
+	return job;
+}
+
 void http_job_free(http_job_t *job)
 {
 	if (job->link)
@@ -226,6 +251,7 @@ void http_job_free(http_job_t *job)
 	json_decref(job->out);
 	json_decref(job->extra);
 	sodium_memzero(job->secret, sizeof(job->secret));
+	sodium_memzero(job->cred, sizeof(job->cred));
 	sodium_memzero(job->bearer, sizeof(job->bearer));
 	free(job);
 }
@@ -241,7 +267,6 @@ static void *thread_run(void *arg)
 	pthread_setname_np(pthread_self(), "ddnsd-http");
 	rcu_register_thread(); /* memo_answer reads the zones */
 	h2o_context_init(&t->ctx, h2o_evloop_create(), &t->srv->h2o);
-	randombytes_buf(t->cred_key, sizeof(t->cred_key));
 	h2o_multithread_register_receiver(t->ctx.queue, &t->done, on_done);
 	t->accept.ctx = &t->ctx;
 	t->accept.hosts = t->srv->h2o.hosts;

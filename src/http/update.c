@@ -156,31 +156,6 @@ static bool basic_auth(h2o_req_t *req, http_job_t *job)
 	return true;
 }
 
-static void on_req_gone(void *p)
-{
-	http_job_t *job = *(http_job_t **)p;
-	if (job != NULL) {
-		job->req = NULL;
-		job->link = NULL;
-	}
-}
-
-static http_job_t *job_new(h2o_req_t *req, enum dialect d)
-{
-	http_job_t *job = calloc(1, sizeof(*job));
-	if (job == NULL)
-		return NULL;
-	job->thread = http_thread_of(req);
-	job->req = req;
-	job->dialect = d;
-	/* If the client leaves before the writer answers, the request's pool
-	 * is freed; this pointer tells us so. */
-	job->link = h2o_mem_alloc_shared(&req->pool, sizeof(void *), on_req_gone);
-	*job->link = job;
-	return job;
-}
-
-
 static void reply_and_free(http_job_t *job, int status, const char *reason, const char *body)
 {
 	h2o_req_t *req = job->req;
@@ -282,7 +257,10 @@ static void authenticate(http_job_t *job)
 	}
 	char principal[300];
 	snprintf(principal, sizeof(principal), "u:%s", job->user);
-	if (authcache_check(s->cache, principal, job->secret, job->secret_len, 0, mono())) {
+	/* The cache's MAC of (name, password) also tells which logins are the
+	 * same one (below). */
+	if (authcache_check_mac(s->cache, principal, job->secret, job->secret_len, 0, mono(),
+	                        job->cred)) {
 		snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
 		submit_or_answer(job);
 		return;
@@ -292,16 +270,8 @@ static void authenticate(http_job_t *job)
 	 * charge. Without this, every router of an account asking at once
 	 * after a restart would find the account's bucket empty and be told
 	 * 911 by its own correct password. */
-	uint8_t cred[16];
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, job->thread->cred_key, sizeof(job->thread->cred_key),
-	                        sizeof(cred));
-	crypto_generichash_update(&st, (const uint8_t *)principal, strlen(principal) + 1);
-	crypto_generichash_update(&st, (const uint8_t *)job->secret, job->secret_len);
-	crypto_generichash_final(&st, cred, sizeof(cred));
-	sodium_memzero(&st, sizeof(st));
 	for (http_job_t *l = job->thread->verifying; l != NULL; l = l->next_verifying) {
-		if (sodium_memcmp(l->cred, cred, sizeof(cred)) == 0) {
+		if (sodium_memcmp(l->cred, job->cred, sizeof(job->cred)) == 0) {
 			job->stage = JOB_AUTH;
 			job->waited = true;
 			job->next_waiter = l->waiters;
@@ -320,7 +290,6 @@ static void authenticate(http_job_t *job)
 	}
 	charge_failure(job, true);
 	job->stage = JOB_AUTH;
-	memcpy(job->cred, cred, sizeof(cred));
 	if (authpool_submit(s->auth, job) != 0) {
 		limiter_refund(s->fail_ip, job->ipkey, job->ipkeylen, now);
 		limiter_refund(s->fail_user, job->user, strlen(job->user), now);
@@ -635,7 +604,7 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
 		http_reply(req, 405, "Method Not Allowed", H2O_STRLIT("badrequest\n"));
 		return 0;
 	}
-	http_job_t *job = job_new(req, DIALECT_DYNDNS2);
+	http_job_t *job = http_job_new(req, DIALECT_DYNDNS2);
 	if (job == NULL) {
 		http_reply(req, 503, "Service Unavailable", H2O_STRLIT("911\n"));
 		return 0;
@@ -708,7 +677,7 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
  * and /update/{domain}/{token}[/{ip}]. */
 int update_on_duck(h2o_handler_t *self, h2o_req_t *req)
 {
-	http_job_t *job = job_new(req, DIALECT_DUCKDNS);
+	http_job_t *job = http_job_new(req, DIALECT_DUCKDNS);
 	if (job == NULL) {
 		http_reply(req, 503, "Service Unavailable", H2O_STRLIT("KO"));
 		return 0;

@@ -50,8 +50,7 @@ int db_autocheckpoint(db_t *db, int pages);
 /* A PASSIVE checkpoint: copies committed WAL frames into the database
  * without blocking the writer or readers. *frames: the WAL's frames,
  * *done: how many are now in the database. 0, -EBUSY when another
- * checkpoint runs, or DDNS_EDB.
- */
+ * checkpoint runs, or DDNS_EDB. */
 int db_checkpoint(db_t *db, int *frames, int *done);
 
 /*

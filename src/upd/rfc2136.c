@@ -41,9 +41,10 @@
 /*
  * Messages waiting for or in the update thread, at most (under a second of
  * work: the thread can fall that far behind when other work takes the
- * cores for a moment, and a few MB at most); beyond this an UPDATE flood (unsigned ones included: the key is
- * checked by this thread) would grow memory and delay without bound. What arrives
- * over the cap is dropped as a lost datagram is: clients resend.
+ * cores for a moment, and a few MB at most); beyond this an UPDATE flood
+ * (unsigned ones included: the key is checked by this thread) would grow
+ * memory and delay without bound. What arrives over the cap is dropped as
+ * a lost datagram is: clients resend.
  */
 #define MAX_QUEUED 4096
 /*
