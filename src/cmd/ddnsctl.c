@@ -297,14 +297,47 @@ static void print_reporter_revoked(const json_t *r)
 	printf("revoked reporter %s\n", js(r, "name"));
 }
 
+static long long ji(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
 static void print_status(const json_t *r)
 {
-	size_t i;
-	json_t *z;
+	size_t i, k;
+	json_t *z, *e;
 	printf("ddnsd %s\n", js(r, "version"));
-	json_array_foreach(json_object_get(r, "zones"), i, z)
-		printf("zone %s serial %lld\n", js(z, "zone"),
-		       (long long)json_integer_value(json_object_get(z, "serial")));
+	json_array_foreach(json_object_get(r, "zones"), i, z) {
+		printf("zone %s serial %lld\n", js(z, "zone"), ji(z, "serial"));
+		json_array_foreach(json_object_get(z, "notify"), k, e) {
+			printf("  notify %s:", js(e, "address"));
+			if (json_is_integer(json_object_get(e, "answered_serial")))
+				printf(" answered serial %lld", ji(e, "answered_serial"));
+			else
+				printf(" no answer yet");
+			if (ji(e, "unanswered") > 0)
+				printf(", serial %lld sent %lld time(s) without an answer",
+				       ji(e, "pending_serial"), ji(e, "unanswered"));
+			printf("\n");
+		}
+		json_array_foreach(json_object_get(z, "transfers"), k, e) {
+			const char *key = json_string_value(json_object_get(e, "key"));
+			printf("  transfer %s%s%s: %s", js(e, "address"), key ? " key " : "", key ? key : "",
+			       js(e, "type"));
+			if (json_is_integer(json_object_get(e, "from")))
+				printf(" %lld ->", ji(e, "from"));
+			printf(" serial %lld", ji(e, "serial"));
+			if (ji(e, "behind") == 0)
+				printf(" (current)");
+			else
+				printf(" (%lld serial(s) behind)", ji(e, "behind"));
+			printf(", %lld s ago, %lld transfer(s)\n", ji(e, "age"), ji(e, "count"));
+		}
+	}
+	const json_t *t = json_object_get(r, "transfers"), *n = json_object_get(r, "notify");
+	printf("transfers served: %lld AXFR, %lld IXFR, %lld refused; NOTIFY: %lld sent, "
+	       "%lld answered\n", ji(t, "axfr"), ji(t, "ixfr"), ji(t, "refused"), ji(n, "sent"),
+	       ji(n, "answered"));
 }
 
 static void print_imported(const json_t *r)
@@ -467,7 +500,7 @@ static const cmd_t commands[] = {
 	{ "audit", "[--verify]", "audit", NULL, 0, O_AUDIT, NULL, print_audit, false, false,
 	  "print or verify the audit log" },
 	{ "status", "", "status", NULL, 0, O_NONE, NULL, print_status, false, false,
-	  "show the running server's zones and serials" },
+	  "show the running server's zones and serials, and what its secondaries took" },
 	{ "outbox", "[--pending] [--limit N]", "outbox", NULL, 0, O_OUTBOX, NULL, outboxcmd_print, false,
 	  false, "list notifications to owners and reporters, newest first" },
 	{ "export", "> dump.json", "export", NULL, 0, O_NONE, NULL, print_json, false, false,

@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ddnsd: %s\n", err);
 		goto out;
 	}
+	ctl_server_set_replication(d.ctl, d.xfr, d.notifier);
 	if ((ret = stats_new(d.dns, d.writer, &d.stats)) != 0) {
 		fprintf(stderr, "ddnsd: cannot start the status figures: %s\n", ddns_strerror(ret));
 		goto out;

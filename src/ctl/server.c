@@ -44,6 +44,8 @@ struct ctl_server {
 	const conf_t *conf;
 	writer_t *writer;
 	zoneset_t *const *zones;
+	xfr_t *xfr;
+	notifier_t *notifier;
 	db_t *rdb;
 	int lfd, efd, stopfd, ep;
 	pthread_t thread;
@@ -198,7 +200,8 @@ static void handle_line(ctl_server_t *s, conn_t *c, const char *line)
 {
 	json_error_t jerr;
 	json_t *req = json_loads(line, 0, &jerr), *reply = NULL;
-	ctl_call_t call = { .conf = uatomic_read(&s->conf), .rdb = s->rdb, .zones = s->zones };
+	ctl_call_t call = { .conf = uatomic_read(&s->conf), .rdb = s->rdb, .zones = s->zones,
+	                    .xfr = s->xfr, .notifier = s->notifier };
 	snprintf(call.actor, sizeof(call.actor), "%s", c->actor);
 	if (req == NULL || !json_is_object(req)) {
 		reply = ctl_reply_err("request is not a JSON object");
@@ -502,4 +505,10 @@ void ctl_server_free(ctl_server_t *s)
 	db_close(s->rdb);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
+}
+
+void ctl_server_set_replication(ctl_server_t *s, xfr_t *xfr, notifier_t *notifier)
+{
+	s->xfr = xfr;
+	s->notifier = notifier;
 }

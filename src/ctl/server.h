@@ -12,7 +12,9 @@
 
 #include "dns/zone.h"
 #include "lib/conf.h"
+#include "upd/notify.h"
 #include "upd/writer.h"
+#include "upd/xfr.h"
 
 typedef struct ctl_server ctl_server_t;
 
@@ -28,3 +30,7 @@ void ctl_server_free(ctl_server_t *s);
 /* Uses conf for the requests that start from now on (SIGHUP). The old
  * configuration must stay valid until the server is freed. */
 void ctl_server_set_conf(ctl_server_t *s, const conf_t *conf);
+
+/* Lets `status` show the transfers and NOTIFYs to secondaries. Before
+ * ctl_server_start; both outlive the server. */
+void ctl_server_set_replication(ctl_server_t *s, xfr_t *xfr, notifier_t *notifier);

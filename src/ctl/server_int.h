@@ -42,6 +42,8 @@ typedef struct {
 	const conf_t *conf;
 	db_t *rdb;                   /* read-only connection */
 	zoneset_t *const *zones;
+	xfr_t *xfr;                  /* transfers served, or NULL */
+	notifier_t *notifier;        /* NOTIFYs sent, or NULL */
 	json_t *args;                /* the request's "args" object (borrowed) */
 	char actor[128];             /* who asked, for the audit log */
 	json_t *result;              /* a reply for reads */

@@ -2,9 +2,16 @@
 /* Small socket helpers shared by the threads that own blocking sockets. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Sends all n bytes of p on a blocking socket (retrying after EINTR and
  * short writes; no SIGPIPE). 0 or a negative errno. */
 int net_send_all(int fd, const uint8_t *p, size_t n);
+
+/* "192.0.2.1" or "2001:db8::1" (with_port: "192.0.2.1:53", "[2001:db8::1]:53");
+ * a v4-mapped IPv6 address as IPv4. len of at least NET_ADDR_TEXT. */
+#define NET_ADDR_TEXT 64
+void net_addr_text(const struct sockaddr_storage *ss, bool with_port, char *out, size_t len);

@@ -31,6 +31,7 @@ typedef struct {
 	uint16_t id;
 	int tries;                 /* sent for inflight so far; 0: none outstanding */
 	uint64_t last_ms;          /* when the last one went out */
+	int64_t last_unix;         /* the same, as unix time (for status) */
 } target_t;
 
 struct notifier {
@@ -102,6 +103,7 @@ static void send_notify(notifier_t *n, target_t *t, uint32_t serial)
 		atomic_fetch_add(&n->sent, 1);
 	t->tries++;
 	t->last_ms = now_ms();
+	t->last_unix = time(NULL);
 }
 
 static void receive(notifier_t *n, int fd)
@@ -336,4 +338,20 @@ void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked)
 {
 	*sent = n ? atomic_load(&n->sent) : 0;
 	*acked = n ? atomic_load(&n->acked) : 0;
+}
+
+size_t notify_targets(notifier_t *n, notify_target_t *out, size_t max)
+{
+	if (n == NULL)
+		return 0;
+	pthread_mutex_lock(&n->mu);
+	size_t k = n->nt < max ? n->nt : max;
+	for (size_t i = 0; i < k; i++) {
+		const target_t *t = &n->t[i];
+		out[i] = (notify_target_t){ .zone = t->zone, .addr = t->addr, .answered = t->acked_any,
+		                            .answered_serial = t->acked, .pending_serial = t->inflight,
+		                            .tries = t->tries, .last_sent = t->last_unix };
+	}
+	pthread_mutex_unlock(&n->mu);
+	return k;
 }

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,3 +32,17 @@ int notify_set_conf(notifier_t *n, const conf_t *conf);
 
 /* NOTIFY messages sent and acknowledged so far. */
 void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked);
+
+/* What one secondary was told (ddnsctl status). */
+typedef struct {
+	size_t zone;               /* index in the configuration's zones */
+	conf_addr_t addr;
+	bool answered;             /* it answered a NOTIFY since start */
+	uint32_t answered_serial;  /* the serial of the last one it answered */
+	uint32_t pending_serial;   /* tries > 0: the serial awaiting an answer */
+	int tries;                 /* sent for pending_serial without an answer */
+	int64_t last_sent;         /* unix time of the last NOTIFY sent, 0: none */
+} notify_target_t;
+
+/* Copies up to max targets in configuration order; returns how many. */
+size_t notify_targets(notifier_t *n, notify_target_t *out, size_t max);

@@ -759,6 +759,9 @@ void writer_free(writer_t *w)
 void writer_set_notifier(writer_t *w, struct notifier *n)
 {
 	w->notifier = n;
+	/* The serials served now: the NOTIFYs of the start carry them. */
+	for (size_t zi = 0; zi < w->nz; zi++)
+		notify_changed(n, zi, w->wz[zi].serial);
 }
 
 zoneset_t **writer_zones(writer_t *w)

@@ -65,8 +65,8 @@ void writer_free(writer_t *w);
  */
 int writer_reconfigure(writer_t *w, const conf_t *conf, char *err, size_t errlen);
 
-/* Tells n about every serial the writer publishes (NULL: nobody). Before
- * writer_start. */
+/* Tells n about the zones' serials now and every serial the writer
+ * publishes (NULL: nobody). Before writer_start. */
 struct notifier;
 void writer_set_notifier(writer_t *w, struct notifier *n);
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,9 @@ struct xfr {
 	db_t *db;
 	jobq_t q;
 	atomic_ulong axfr, ixfr, refused;
+	pthread_mutex_t peers_mu;
+	xfr_peer_t peers[XFR_PEERS_MAX];   /* most recent first */
+	size_t npeers;
 };
 
 /* One outgoing message, and the TSIG state of the stream. */
@@ -461,6 +465,42 @@ static const conf_zone_t *zone_of(const conf_t *conf, const uint8_t *qname)
 	return conf_zone_find(conf, name);
 }
 
+/* Notes a transfer served: the record of this secondary and zone goes to
+ * the front (the least recent falls off when the table is full). */
+static void record_peer(xfr_t *x, const char *zone, const struct sockaddr_storage *peer,
+                        const char *key, const char *type, uint32_t from, uint32_t serial)
+{
+	xfr_peer_t r = { .type = type, .from = from, .serial = serial, .when = time(NULL),
+	                 .count = 1 };
+	snprintf(r.zone, sizeof(r.zone), "%s", zone);
+	net_addr_text(peer, false, r.addr, sizeof(r.addr));
+	snprintf(r.key, sizeof(r.key), "%s", key);
+	pthread_mutex_lock(&x->peers_mu);
+	size_t i = 0;
+	while (i < x->npeers && (strcmp(x->peers[i].zone, r.zone) != 0 ||
+	                         strcmp(x->peers[i].addr, r.addr) != 0 ||
+	                         strcmp(x->peers[i].key, r.key) != 0))
+		i++;
+	if (i < x->npeers)
+		r.count = x->peers[i].count + 1;
+	else if (x->npeers < XFR_PEERS_MAX)
+		x->npeers++;
+	else
+		i = XFR_PEERS_MAX - 1;
+	memmove(&x->peers[1], &x->peers[0], i * sizeof(r));
+	x->peers[0] = r;
+	pthread_mutex_unlock(&x->peers_mu);
+}
+
+size_t xfr_peers(xfr_t *x, xfr_peer_t *out, size_t max)
+{
+	pthread_mutex_lock(&x->peers_mu);
+	size_t n = x->npeers < max ? x->npeers : max;
+	memcpy(out, x->peers, n * sizeof(*out));
+	pthread_mutex_unlock(&x->peers_mu);
+	return n;
+}
+
 static void serve(xfr_t *x, xjob_t *j)
 {
 	const conf_t *conf = uatomic_read(&x->conf);
@@ -557,16 +597,22 @@ static void serve(xfr_t *x, xjob_t *j)
 			} else {
 				ret = send_ixfr(m, x->db, zid, zc, theirs, serial);
 			}
-			if (ret == 0)
+			if (ret == 0) {
 				atomic_fetch_add(&x->ixfr, 1);
+				record_peer(x, zc->name, &j->peer, keyrow.name,
+				            (int32_t)(serial - theirs) <= 0 ? "IXFR-current" : "IXFR",
+				            theirs, serial);
+			}
 		}
 		if (ret > 0)
 			msg_begin(m); /* fall back to a whole zone */
 	}
 	if (ret > 0) {
 		ret = send_axfr(m, x->db, zid, zc, serial);
-		if (ret == 0)
+		if (ret == 0) {
 			atomic_fetch_add(&x->axfr, 1);
+			record_peer(x, zc->name, &j->peer, keyrow.name, "AXFR", 0, serial);
+		}
 	}
 	if (ret < 0 && m->sent == 0)
 		send_error(j->fd, q, j->q, qsize, KNOT_RCODE_SERVFAIL, 0);
@@ -635,6 +681,7 @@ int xfr_new(const conf_t *conf, xfr_t **out, char *err, size_t errlen)
 	if (x == NULL)
 		return -ENOMEM;
 	x->conf = conf;
+	pthread_mutex_init(&x->peers_mu, NULL);
 	int ret = db_open(conf->database, 0, &x->db, err, errlen);
 	if (ret == 0)
 		ret = jobq_start(&x->q, "ddnsd-xfr", work, x);
@@ -652,6 +699,7 @@ void xfr_free(xfr_t *x)
 		return;
 	jobq_stop(&x->q, discard);
 	db_close(x->db);
+	pthread_mutex_destroy(&x->peers_mu);
 	free(x);
 }
 

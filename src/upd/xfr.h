@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <libknot/libknot.h>
 
 #include "lib/conf.h"
+#include "lib/net.h"
 
 typedef struct xfr xfr_t;
 
@@ -31,5 +33,26 @@ void xfr_set_conf(xfr_t *x, const conf_t *conf);
 void xfr_handoff(int fd, const uint8_t *query, size_t len, const uint8_t *pending,
                  size_t pending_len, const struct sockaddr_storage *peer, void *ctx);
 
-/* Transfers served since start (for tests and status). */
+/* Transfers served since start (ddnsctl status). */
 void xfr_counts(xfr_t *x, uint64_t *axfr, uint64_t *ixfr, uint64_t *refused);
+
+/*
+ * The last transfer each secondary took of each zone, for an operator to
+ * see whether the secondaries keep up (ddnsctl status). A secondary is its
+ * address (without the port, which is new for each connection) and TSIG
+ * key; the XFR_PEERS_MAX most recent are kept.
+ */
+#define XFR_PEERS_MAX 64
+typedef struct {
+	char zone[KNOT_DNAME_TXT_MAXLEN + 1];
+	char addr[NET_ADDR_TEXT];
+	char key[KNOT_DNAME_TXT_MAXLEN + 1];   /* "" without TSIG */
+	const char *type;          /* "AXFR", "IXFR", or "IXFR-current" (only the SOA) */
+	uint32_t from;             /* IXFR: the serial the secondary had */
+	uint32_t serial;           /* the serial it was sent */
+	int64_t when;              /* unix time */
+	uint64_t count;            /* transfers by this secondary of this zone */
+} xfr_peer_t;
+
+/* Copies up to max records, most recent first; returns how many. */
+size_t xfr_peers(xfr_t *x, xfr_peer_t *out, size_t max);

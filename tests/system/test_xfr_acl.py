@@ -130,3 +130,72 @@ def test_sighup_changes_notify_targets(make_ddnsd):
         ddnsctl(d, "host", "set", f"nas.{ZONE}", "--ipv4", "203.0.113.81")
         assert notifies(sec, 3) == []
     d.assert_alive()
+
+
+def test_status_shows_what_secondaries_took(make_ddnsd):
+    """`ddnsctl status` tells an operator whether the secondaries keep up:
+    per zone, each NOTIFY target with the serial it last answered (or how
+    often one went unanswered), and each secondary that transferred the
+    zone with the kind, serial and how far behind it is; then the counts."""
+    import socket
+
+    from ddnstest import ddnsctl_json
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mute:
+        sec.bind(("127.0.0.1", 0))
+        mute.bind(("127.0.0.1", 0))
+        sec_addr = f"127.0.0.1:{sec.getsockname()[1]}"
+        mute_addr = f"127.0.0.1:{mute.getsockname()[1]}"
+        zones = dict(ZONES)
+        zones[ZONE] = ZONES[ZONE] + [("allow-transfer", "127.0.0.1"),
+                                     ("notify", f"{sec_addr}, {mute_addr}")]
+        d = make_ddnsd(zones=zones)
+        serial = soa_serial(d.port, ZONE)
+        assert notifies(sec, 15), d.log_tail()
+
+        def zone_status():
+            st = ddnsctl_json(d, "status")
+            return st, [z for z in st["zones"] if z["zone"] == ZONE][0]
+
+        deadline = time.monotonic() + 15
+        while True:
+            st, z = zone_status()
+            told = {n["address"]: n for n in z["notify"]}
+            if told[sec_addr]["answered_serial"] == serial or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert told[sec_addr]["answered_serial"] == serial, z
+        assert told[sec_addr]["unanswered"] == 0, z
+        assert told[mute_addr]["answered_serial"] is None, z
+        assert told[mute_addr]["unanswered"] >= 1 and told[mute_addr]["pending_serial"] == serial
+        assert z["transfers"] == [] and st["transfers"] == {"axfr": 0, "ixfr": 0, "refused": 0}
+
+        dig(d, ZONE, "AXFR")
+        _, z = zone_status()
+        assert [(t["address"], t["key"], t["type"], t["serial"], t["behind"], t["count"])
+                for t in z["transfers"]] == [("127.0.0.1", None, "AXFR", serial, 0, 1)], z
+
+        ddnsctl(d, "user", "add", "stuser", input="a long password\n")
+        ddnsctl(d, "host", "add", f"nvr.{ZONE}", "--owner", "stuser", "--ipv4", "198.51.100.90")
+        new = soa_serial(d.port, ZONE)
+        _, z = zone_status()
+        assert z["serial"] == new and z["transfers"][0]["behind"] == new - serial > 0, z
+
+        dig(d, ZONE, f"IXFR={serial}")
+        # A key ddnsd does not know: refused, and no secondary's record.
+        r = subprocess.run(["dig", "@127.0.0.1", "-p", str(d.port), "-y",
+                            "hmac-sha256:nosuchkey:" + "A" * 44, ZONE, "AXFR"],
+                           capture_output=True, text=True, timeout=30)
+        assert "Transfer failed" in r.stdout or "BADKEY" in r.stdout, r.stdout
+        st, z = zone_status()
+        assert [(t["address"], t["type"], t["from"], t["serial"], t["behind"], t["count"])
+                for t in z["transfers"]] == [("127.0.0.1", "IXFR", serial, new, 0, 2)], z
+        assert st["transfers"] == {"axfr": 1, "ixfr": 1, "refused": 1}, st
+        assert st["notify"]["answered"] >= 1 and st["notify"]["sent"] > st["notify"]["answered"]
+
+        text = ddnsctl(d, "status").stdout
+        assert f"zone {ZONE} serial {new}\n" in text, text
+        assert f"  transfer 127.0.0.1: IXFR {serial} -> serial {new} (current), " in text, text
+        assert f"  notify {mute_addr}: no answer yet, serial " in text, text
+        assert "transfers served: 1 AXFR, 1 IXFR, 1 refused; NOTIFY: " in text, text
+    d.assert_alive()
