@@ -413,6 +413,7 @@ remote:
   - id: ddnsd
     address: 127.0.0.1@{self.primary_port}
     key: {kname}
+    block-notify-after-transfer: on
 acl:
   - id: notify-from-ddnsd
     address: 127.0.0.1
