@@ -11,8 +11,8 @@ At N hosts (default 1,000,000):
    verify a signature). Each client sends one update over UDP and waits for
    its answer before the next. ddnsd answers after COMMIT (fsync) and
    publication; Knot after applying the change to its zone and journal.
-2. Replication: ddnsd as primary (NOTIFY + IXFR), Knot as its secondary
-   then BIND (--secondaries: which, one after the other).
+2. Replication: ddnsd as primary (NOTIFY + IXFR), Knot and then BIND as its
+   secondary (--secondaries: which, one after the other).
    While paced load generators apply 5,000 updates/s to ddnsd, a sampler
    sends updates to other hosts spread over the run, takes the time their
    acknowledgement arrives, and polls Knot every 2 ms until it answers the
@@ -603,7 +603,6 @@ def sampler(ddnsd_port, secondary_port, keys, labels, start_at, duration, poll, 
     ack_t = [None] * S
     ack_rc = [None] * S
     served_t = [None] * S
-    ddnsd_at_ack = [None] * S
     polling = set()
     next_k = 0
     next_poll = 0.0
