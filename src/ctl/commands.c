@@ -663,11 +663,16 @@ static json_t *status_transfers(const char *name, uint32_t serial, const xfr_pee
 
 static int cmd_status(ctl_call_t *c)
 {
-	notify_target_t targets[256];
-	size_t nt = notify_targets(c->notifier, targets, sizeof(targets) / sizeof(targets[0]));
+	size_t nt = notify_targets(c->notifier, NULL, 0);
+	notify_target_t *targets = calloc(nt ? nt : 1, sizeof(*targets));
 	xfr_peer_t *peers = calloc(XFR_PEERS_MAX, sizeof(*peers));
-	if (peers == NULL)
+	if (targets == NULL || peers == NULL) {
+		free(targets);
+		free(peers);
 		return -ENOMEM;
+	}
+	size_t all = notify_targets(c->notifier, targets, nt);
+	nt = all < nt ? all : nt;   /* fewer after a SIGHUP in between */
 	size_t np = c->xfr ? xfr_peers(c->xfr, peers, XFR_PEERS_MAX) : 0;
 	int64_t now = time(NULL);
 	json_t *zones = json_array();
@@ -682,6 +687,7 @@ static int cmd_status(ctl_call_t *c)
 		                                       "transfers", status_transfers(name, serial, peers,
 		                                                                     np, now)));
 	}
+	free(targets);
 	free(peers);
 	uint64_t axfr = 0, ixfr = 0, refused = 0, sent = 0, acked = 0;
 	if (c->xfr)

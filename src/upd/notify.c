@@ -345,7 +345,7 @@ size_t notify_targets(notifier_t *n, notify_target_t *out, size_t max)
 	if (n == NULL)
 		return 0;
 	pthread_mutex_lock(&n->mu);
-	size_t k = n->nt < max ? n->nt : max;
+	size_t total = n->nt, k = total < max ? total : max;
 	for (size_t i = 0; i < k; i++) {
 		const target_t *t = &n->t[i];
 		out[i] = (notify_target_t){ .zone = t->zone, .addr = t->addr, .answered = t->acked_any,
@@ -353,5 +353,5 @@ size_t notify_targets(notifier_t *n, notify_target_t *out, size_t max)
 		                            .tries = t->tries, .last_sent = t->last_unix };
 	}
 	pthread_mutex_unlock(&n->mu);
-	return k;
+	return total;
 }

@@ -44,5 +44,6 @@ typedef struct {
 	int64_t last_sent;         /* unix time of the last NOTIFY sent, 0: none */
 } notify_target_t;
 
-/* Copies up to max targets in configuration order; returns how many. */
+/* Copies up to max targets in configuration order; returns how many there
+ * are (more than max: the rest were left out). */
 size_t notify_targets(notifier_t *n, notify_target_t *out, size_t max);
