@@ -34,6 +34,35 @@ async function adminStatus() {
 	if (Array.isArray(st.zones))
 		out.push(h('h2', null, 'Zones'), table(['Zone', 'Serial', 'Hosts'], st.zones.map((z) => h('tr', null,
 			h('td', null, z.name), h('td', null, String(z.serial ?? '')), h('td', null, String(z.hosts ?? '')))), { id: 'zones-table' }));
+	out.push(...secondaries(st));
+	return out;
+}
+
+// What each secondary took (the transfer thread's records) and what the
+// NOTIFYs to the zones' `notify` lists got back: is every copy current?
+function secondaries(st) {
+	const zones = Array.isArray(st.zones) ? st.zones : [];
+	const xfr = zones.flatMap((z) => (z.transfers || []).map((t) => ({ zone: z.name, ...t })));
+	const ntf = zones.flatMap((z) => (z.notify || []).map((n) => ({ zone: z.name, ...n })));
+	if (!xfr.length && !ntf.length) return [];
+	const now = Math.floor(Date.now() / 1000);
+	const out = [h('h2', null, 'Secondaries')];
+	if (xfr.length)
+		out.push(table(['Zone', 'Secondary', 'TSIG key', 'Last transfer', 'Serial', 'Behind', 'When', 'Transfers'], xfr.map((t) => h('tr', null,
+			h('td', null, t.zone), h('td', { class: 'addr' }, t.address), h('td', null, t.key || '—'), h('td', null, t.type),
+			h('td', null, t.type === 'IXFR' ? `${t.from} → ${t.serial}` : String(t.serial)),
+			h('td', null, t.behind ? `${t.behind} serial${t.behind === 1 ? '' : 's'}` : 'current'),
+			h('td', null, when(now - t.age)), h('td', null, String(t.count)))), { id: 'transfers-table' }));
+	else
+		out.push(h('p', { class: 'muted' }, 'No secondary has transferred a zone since the server started.'));
+	if (ntf.length)
+		out.push(table(['Zone', 'NOTIFY to', 'Answered serial', 'Waiting for an answer'], ntf.map((n) => h('tr', null,
+			h('td', null, n.zone), h('td', { class: 'addr' }, n.address),
+			h('td', null, n.answered_serial == null ? '—' : String(n.answered_serial)),
+			h('td', null, n.unanswered ? `serial ${n.pending_serial}, sent ${n.unanswered}×` : ''))), { id: 'notify-table' }));
+	if (st.transfers && st.notify)
+		out.push(h('p', { class: 'muted', id: 'replication-counts' }, `Transfers served: ${st.transfers.axfr} AXFR, ${st.transfers.ixfr} IXFR, `
+			+ `${st.transfers.refused} refused; NOTIFY: ${st.notify.sent} sent, ${st.notify.answered} answered.`));
 	return out;
 }
 

@@ -27,6 +27,7 @@
 #include "store/account.h"
 #include "store/audit.h"
 #include "upd/hostset.h"
+#include "upd/replstatus.h"
 
 static const char *arg_str(ctl_call_t *c, const char *key)
 {
@@ -619,85 +620,24 @@ static int cmd_audit(ctl_call_t *c)
 	return 0;
 }
 
-/* The NOTIFY targets of zone z, as the notifier last saw them. */
-static json_t *status_notify(size_t z, const notify_target_t *t, size_t nt)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < nt; i++) {
-		if (t[i].zone != z)
-			continue;
-		char addr[NET_ADDR_TEXT];
-		net_addr_text(&t[i].addr.ss, true, addr, sizeof(addr));
-		json_t *o = json_pack("{s:s, s:i}", "address", addr, "unanswered", t[i].tries);
-		json_object_set_new(o, "answered_serial", t[i].answered ?
-		                    json_integer(t[i].answered_serial) : json_null());
-		json_object_set_new(o, "pending_serial", t[i].tries > 0 ?
-		                    json_integer(t[i].pending_serial) : json_null());
-		json_object_set_new(o, "last_sent", t[i].last_sent ?
-		                    json_integer(t[i].last_sent) : json_null());
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
-/* The last transfer of zone name by each secondary that took one. */
-static json_t *status_transfers(const char *name, uint32_t serial, const xfr_peer_t *p,
-                                size_t np, int64_t now)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < np; i++) {
-		if (strcmp(p[i].zone, name) != 0)
-			continue;
-		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "address", p[i].addr,
-		                      "type", p[i].type, "serial", (json_int_t)p[i].serial,
-		                      "behind", (json_int_t)(uint32_t)(serial - p[i].serial),
-		                      "age", (json_int_t)(now - p[i].when),
-		                      "count", (json_int_t)p[i].count);
-		json_object_set_new(o, "key", p[i].key[0] ? json_string(p[i].key) : json_null());
-		json_object_set_new(o, "from", strcmp(p[i].type, "AXFR") != 0 ?
-		                    json_integer(p[i].from) : json_null());
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
 static int cmd_status(ctl_call_t *c)
 {
-	size_t nt = notify_targets(c->notifier, NULL, 0);
-	notify_target_t *targets = calloc(nt ? nt : 1, sizeof(*targets));
-	xfr_peer_t *peers = calloc(XFR_PEERS_MAX, sizeof(*peers));
-	if (targets == NULL || peers == NULL) {
-		free(targets);
-		free(peers);
+	repl_snap_t snap;
+	if (repl_snap_take(&snap, c->xfr, c->notifier) != 0)
 		return -ENOMEM;
-	}
-	size_t all = notify_targets(c->notifier, targets, nt);
-	nt = all < nt ? all : nt;   /* fewer after a SIGHUP in between */
-	size_t np = c->xfr ? xfr_peers(c->xfr, peers, XFR_PEERS_MAX) : 0;
-	int64_t now = time(NULL);
 	json_t *zones = json_array();
 	for (size_t i = 0; i < c->conf->zone_count; i++) {
 		const char *name = c->conf->zones[i].name;
 		int64_t id;
 		uint32_t serial = 0;
 		db_zone_get(c->rdb, name, false, &id, &serial);
-		json_array_append_new(zones, json_pack("{s:s, s:I, s:o, s:o}", "zone", name,
-		                                       "serial", (json_int_t)serial,
-		                                       "notify", status_notify(i, targets, nt),
-		                                       "transfers", status_transfers(name, serial, peers,
-		                                                                     np, now)));
+		json_t *z = json_pack("{s:s, s:I}", "zone", name, "serial", (json_int_t)serial);
+		repl_snap_zone(&snap, i, name, serial, z);
+		json_array_append_new(zones, z);
 	}
-	free(targets);
-	free(peers);
-	uint64_t axfr = 0, ixfr = 0, refused = 0, sent = 0, acked = 0;
-	if (c->xfr)
-		xfr_counts(c->xfr, &axfr, &ixfr, &refused);
-	notify_counts(c->notifier, &sent, &acked);
-	c->result = json_pack("{s:s, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I}}", "version",
-	                      DDNSD_VERSION, "zones", zones,
-	                      "transfers", "axfr", (json_int_t)axfr, "ixfr", (json_int_t)ixfr,
-	                      "refused", (json_int_t)refused,
-	                      "notify", "sent", (json_int_t)sent, "answered", (json_int_t)acked);
+	c->result = json_pack("{s:s, s:o}", "version", DDNSD_VERSION, "zones", zones);
+	repl_snap_counters(&snap, c->result);
+	repl_snap_free(&snap);
 	return 0;
 }
 

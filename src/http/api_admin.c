@@ -23,6 +23,7 @@
 #include "lib/errors.h"
 #include "lib/hostname.h"
 #include "store/audit.h"
+#include "upd/replstatus.h"
 
 #define SEARCH_MAX 100          /* rows a search returns */
 #define QUERY_TEXT_MAX 200      /* characters of a search text */
@@ -289,26 +290,34 @@ static int audit(db_t *db, http_job_t *job)
 
 static int status(db_t *db, http_job_t *job)
 {
-	const conf_t *conf = job->thread->srv->conf;
+	const http_server_t *srv = job->thread->srv;
+	const conf_t *conf = srv->conf;
+	repl_snap_t snap;
+	if (repl_snap_take(&snap, srv->xfr, srv->notifier) != 0) {
+		api_error(job, 503, "out of memory; try again later");
+		return api_done(job);
+	}
 	json_t *zones = json_array();
 	for (size_t i = 0; i < conf->zone_count; i++) {
 		int64_t id = 0, hosts = 0;
 		uint32_t serial = 0;
 		if (db_zone_get(db, conf->zones[i].name, false, &id, &serial) == 0)
 			db_zone_host_count(db, id, &hosts);
-		json_array_append_new(zones, json_pack("{s:s, s:I, s:I}", "name", conf->zones[i].name,
-		                                       "serial", (json_int_t)serial,
-		                                       "hosts", (json_int_t)hosts));
+		json_t *z = json_pack("{s:s, s:I, s:I}", "name", conf->zones[i].name,
+		                      "serial", (json_int_t)serial, "hosts", (json_int_t)hosts);
+		repl_snap_zone(&snap, i, conf->zones[i].name, serial, z);
+		json_array_append_new(zones, z);
 	}
 	int64_t users = 0, hosts = 0;
 	if (db_count_users_hosts(db, &users, &hosts) != 0) {
 		json_decref(zones);
+		repl_snap_free(&snap);
 		return db_failed(job);
 	}
 	stats_now_t st = { 0 };
-	if (job->thread->srv->stats != NULL)
-		stats_get(job->thread->srv->stats, &st);
-	return reply(job, json_pack("{s:s, s:o, s:I, s:I, s:f, s:f, s:f, s:I, s:I, s:I}",
+	if (srv->stats != NULL)
+		stats_get(srv->stats, &st);
+	json_t *out = json_pack("{s:s, s:o, s:I, s:I, s:f, s:f, s:f, s:I, s:I, s:I}",
 	                            "version", DDNSD_VERSION, "zones", zones,
 	                            "users", (json_int_t)users, "hosts", (json_int_t)hosts,
 	                            "updates_per_second", st.updates_per_second,
@@ -316,7 +325,10 @@ static int status(db_t *db, http_job_t *job)
 	                            "window_seconds", st.window,
 	                            "updates_total", (json_int_t)st.updates,
 	                            "queries_total", (json_int_t)st.queries,
-	                            "uptime", (json_int_t)st.uptime));
+	                            "uptime", (json_int_t)st.uptime);
+	repl_snap_counters(&snap, out);
+	repl_snap_free(&snap);
+	return reply(job, out);
 }
 
 /* ---- routing ---- */

@@ -29,6 +29,11 @@ int http_check_web_root(const conf_t *conf, char *err, size_t errlen);
 /* The status page's figures (stats.h); before http_server_start. */
 struct stats;
 void http_server_set_stats(http_server_t *s, struct stats *stats);
+/* The secondaries' state for the status page (both may be NULL); before
+ * http_server_start, and both outlive the server. */
+struct xfr;
+struct notifier;
+void http_server_set_replication(http_server_t *s, struct xfr *xfr, struct notifier *notifier);
 /* Stops accepting, lets the loops finish, joins every thread. */
 void http_server_stop(http_server_t *s);
 void http_server_free(http_server_t *s);

@@ -42,6 +42,8 @@ struct http_server {
 	SSL_CTX *tls;                       /* for https-listen, or NULL */
 	static_site_t *site;                /* the dashboard's files, or NULL */
 	struct stats *stats;                /* the status page's rates (stats.h) */
+	struct xfr *xfr;                    /* transfers to secondaries, or NULL */
+	struct notifier *notifier;          /* NOTIFYs to secondaries, or NULL */
 	atomic_bool stopping;
 };
 

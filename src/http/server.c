@@ -494,6 +494,12 @@ void http_server_set_stats(http_server_t *s, struct stats *stats)
 	s->stats = stats;
 }
 
+void http_server_set_replication(http_server_t *s, struct xfr *xfr, struct notifier *notifier)
+{
+	s->xfr = xfr;
+	s->notifier = notifier;
+}
+
 int http_server_start(http_server_t *s)
 {
 	for (unsigned i = 0; i < s->nthreads; i++) {

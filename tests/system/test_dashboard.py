@@ -26,7 +26,7 @@ import dns.rcode
 import pytest
 
 from browser import Browser, SCREENSHOTS
-from ddnstest import (DDNSD, Ddnsd, addrs, ddnsctl, free_port, http_request, http_settings,
+from ddnstest import (DDNSD, ZONES, Ddnsd, addrs, ddnsctl, free_port, http_request, http_settings,
                       query, rdata_texts, require, wait_http)
 from ddnstest import SmtpListener
 
@@ -60,7 +60,12 @@ class Site:
             "smtp-relay": f"smtp://127.0.0.1:{self.smtp.port}",
             "mail-from": "ddnsd@dyn.example",
         })
-        self.d = Ddnsd(workdir, server=srv)
+        # A secondary's view for the operators' page: transfers allowed
+        # from here, and NOTIFYs to a port where nobody answers.
+        zones = dict(ZONES)
+        zones["dyn.example"] = ZONES["dyn.example"] + [
+            ("allow-transfer", "127.0.0.1"), ("notify", f"127.0.0.1:{free_port()}")]
+        self.d = Ddnsd(workdir, server=srv, zones=zones)
         self.d.http_port = self.port
         self.d.start()
         wait_http(self.port, self.d.proc, log=self.d.log_tail)
@@ -394,8 +399,15 @@ def test_new_user_to_suspended_host(site, web):
     add_user(site, op, "operator password 1", "--admin")
     b.new_page("op")
     log_in(b, site, op, "operator password 1", page="op")
+    axfr = subprocess.run(["dig", "@127.0.0.1", "-p", str(site.d.port), "dyn.example", "AXFR",
+                           "+tcp", "+short"], capture_output=True, text=True, timeout=30)
+    assert axfr.returncode == 0 and axfr.stdout and "failed" not in axfr.stdout, axfr
     b.goto(f"{site.url}/#/admin/status", page="op")
     b.wait_for("#status-facts", page="op")
+    row = b.text("#transfers-table", page="op")
+    assert "127.0.0.1" in row and "AXFR" in row and "current" in row, row
+    assert "sent" in b.text("#notify-table", page="op")
+    assert "1 AXFR" in b.text("#replication-counts", page="op")
     shot(b, "13-admin-status", page="op")
     b.goto(f"{site.url}/#/admin/hosts/{label}", page="op")
     b.wait_for(f"tr[data-host='{fqdn}'] a", page="op")

@@ -139,7 +139,7 @@ def test_status_shows_what_secondaries_took(make_ddnsd):
     zone with the kind, serial and how far behind it is; then the counts."""
     import socket
 
-    from ddnstest import ddnsctl_json
+    from ddnstest import api_json, ddnsctl_json, free_port, http_settings, wait_http
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec, \
             socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mute:
         sec.bind(("127.0.0.1", 0))
@@ -149,7 +149,10 @@ def test_status_shows_what_secondaries_took(make_ddnsd):
         zones = dict(ZONES)
         zones[ZONE] = ZONES[ZONE] + [("allow-transfer", "127.0.0.1"),
                                      ("notify", f"{sec_addr}, {mute_addr}")]
-        d = make_ddnsd(zones=zones)
+        hp = free_port()
+        d = make_ddnsd(zones=zones, server=http_settings(hp))
+        wait_http(hp, d.proc, log=d.log_tail)
+        d.http_port = hp
         serial = soa_serial(d.port, ZONE)
         assert notifies(sec, 15), d.log_tail()
 
@@ -192,6 +195,19 @@ def test_status_shows_what_secondaries_took(make_ddnsd):
                 for t in z["transfers"]] == [("127.0.0.1", "IXFR", serial, new, 0, 2)], z
         assert st["transfers"] == {"axfr": 1, "ixfr": 1, "refused": 1}, st
         assert st["notify"]["answered"] >= 1 and st["notify"]["sent"] > st["notify"]["answered"]
+
+        # The operators' status page shows the same.
+        pw = "the operator's long password"
+        ddnsctl(d, "user", "add", "op", "--admin", input=pw + "\n")
+        code, web = api_json(d, "GET", "/admin/status", ("op", pw))
+        assert code == 200, web
+        wz = [x for x in web["zones"] if x["name"] == ZONE][0]
+        st, z = zone_status()
+        def ageless(ts):
+            return [{k: v for k, v in t.items() if k != "age"} for t in ts]
+        assert ageless(wz["transfers"]) == ageless(z["transfers"]), (wz, z)
+        assert web["transfers"] == st["transfers"], web
+        assert [n["address"] for n in wz["notify"]] == [sec_addr, mute_addr], wz
 
         text = ddnsctl(d, "status").stdout
         assert f"zone {ZONE} serial {new}\n" in text, text
