@@ -215,3 +215,83 @@ def test_status_shows_what_secondaries_took(make_ddnsd):
         assert f"  notify {mute_addr}: no answer yet, serial " in text, text
         assert "transfers served: 1 AXFR, 1 IXFR, 1 refused; NOTIFY: " in text, text
     d.assert_alive()
+
+
+def test_notify_coalesces_a_burst(make_ddnsd):
+    """A burst of changes (8 clients updating their hosts over HTTP as fast
+    as they can for about 1.5 s, one serial per commit) causes a handful of
+    NOTIFYs, at least 250 ms apart, not one per serial; the last carries
+    the final serial."""
+    import concurrent.futures
+    import http.client
+    import socket
+    import threading
+
+    import dns.message
+    import dns.opcode
+    from ddnstest import basic, free_port, http_settings, new_account, wait_http
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec:
+        sec.bind(("127.0.0.1", 0))
+        zones = dict(ZONES)
+        zones[ZONE] = ZONES[ZONE] + [("notify", f"127.0.0.1:{sec.getsockname()[1]}")]
+        hp = free_port()
+        d = make_ddnsd(zones=zones, server=http_settings(hp))
+        wait_http(hp, d.proc, log=d.log_tail)
+        acct = new_account(d, prefix="burst", hosts=8)
+        notifies(sec, 15)                    # the one of the start
+        notifies(sec, 1)                     # and any of the hosts just made
+        before = soa_serial(d.port, ZONE)
+
+        got, stop = [], threading.Event()
+
+        def secondary():
+            """Answers every NOTIFY, noting when it came."""
+            sec.settimeout(0.05)
+            while not stop.is_set():
+                try:
+                    wire, peer = sec.recvfrom(4096)
+                except socket.timeout:
+                    continue
+                m = dns.message.from_wire(wire)
+                if m.opcode() == dns.opcode.NOTIFY:
+                    got.append((time.monotonic(), notified_serial(m)))
+                    sec.sendto(dns.message.make_response(m).to_wire(), peer)
+
+        def client(i):
+            conn = http.client.HTTPConnection("127.0.0.1", hp, timeout=10)
+            hdrs = {"Authorization": basic(acct["user"], acct["password"]),
+                    "User-Agent": "ddnsd-test/1.0"}
+            k, n = 0, 0
+            while time.monotonic() < t0 + 1.5:
+                k += 1
+                conn.request("GET", f"/nic/update?hostname={acct['hosts'][i]}"
+                             f"&myip=198.51.100.{1 + k % 200}", headers=hdrs)
+                body = conn.getresponse().read().decode()
+                assert body.startswith("good "), body
+                n += 1
+            conn.close()
+            return n
+
+        listener = threading.Thread(target=secondary)
+        listener.start()
+        try:
+            t0 = time.monotonic()
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                updates = sum(pool.map(client, range(8)))
+            final = soa_serial(d.port, ZONE)
+            deadline = time.monotonic() + 5
+            while (not got or got[-1][1] != final) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            listener.join()
+        serials = final - before
+        assert updates >= 200 and serials >= 50, (updates, serials)  # many commits
+        arrived = [s for _, s in got]
+        assert arrived and arrived[-1] == final, (arrived, final)
+        assert arrived == sorted(arrived), arrived
+        # About one per 250 ms of the burst: a handful for its serials.
+        assert 2 <= len(got) <= 12 and len(got) < serials / 10, (len(got), serials, arrived)
+        gaps = [b - a for (a, _), (b, _) in zip(got, got[1:])]
+        assert min(gaps) >= 0.2, gaps
+    d.assert_alive()
