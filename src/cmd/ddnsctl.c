@@ -310,11 +310,15 @@ static void print_status(const json_t *r)
 	json_array_foreach(json_object_get(r, "zones"), i, z) {
 		printf("zone %s serial %lld\n", js(z, "zone"), ji(z, "serial"));
 		json_array_foreach(json_object_get(z, "notify"), k, e) {
-			printf("  notify %s:", js(e, "address"));
+			const char *nkey = json_string_value(json_object_get(e, "key"));
+			printf("  notify %s%s%s:", js(e, "address"), nkey ? " key " : "", nkey ? nkey : "");
 			if (json_is_integer(json_object_get(e, "answered_serial")))
 				printf(" answered serial %lld", ji(e, "answered_serial"));
 			else
 				printf(" no answer yet");
+			const char *refused = json_string_value(json_object_get(e, "refused"));
+			if (refused)
+				printf(", refuses NOTIFY (%s)", refused);
 			if (ji(e, "unanswered") > 0)
 				printf(", serial %lld sent %lld time(s) without an answer",
 				       ji(e, "pending_serial"), ji(e, "unanswered"));

@@ -23,6 +23,7 @@
 
 enum key_type {
 	T_STR, T_UINT, T_ADDRS, T_STRS, T_NAMES, T_GLUE, T_ACL, T_SUSPEND, T_NAME,
+	T_NOTIFY,  /* "ADDRESS:PORT [key:NAME]", comma-separated */
 	T_DUR,     /* seconds: "90", "15m", "72h", "30d", "2w" */
 	T_BOOL,    /* yes/no, true/false, on/off, 1/0 */
 	T_WORD,    /* one of the words in `words` */
@@ -107,7 +108,7 @@ static const key_t_ schema[] = {
 	{ S_ZONE, "soa-retry",      T_UINT,    1, 2147483647, "600", ZN(soa_retry) },
 	{ S_ZONE, "soa-expire",     T_UINT,    1, 2147483647, "1209600", ZN(soa_expire) },
 	{ S_ZONE, "soa-minimum",    T_UINT,    0, 86400, "60", ZN(soa_minimum) },
-	{ S_ZONE, "notify",         T_ADDRS,   0, 0, "", ZN(notify) },
+	{ S_ZONE, "notify",         T_NOTIFY,  0, 0, "", ZN(notify) },
 	{ S_ZONE, "allow-transfer", T_ACL,     0, 0, "", ZN(allow_transfer) },
 	{ S_ZONE, "suspended",      T_SUSPEND, 0, 0, "nxdomain", ZN(suspended) },
 	{ S_ZONE, "ttl-min",        T_UINT,    1, 86400, "30", ZN(ttl_min) },
@@ -265,6 +266,15 @@ static int add_addr(parser_t *p, const key_t_ *k, void *dst, char *it)
 	return 0;
 }
 
+static void notify_free(conf_notify_t *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].key);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 static int push_str(conf_strs_t *l, const char *s)
 {
 	void *nv = realloc(l->v, (l->n + 1) * sizeof(*l->v));
@@ -368,6 +378,40 @@ static int add_acl(parser_t *p, const key_t_ *k, void *dst, char *it)
 bad:
 	perr(p, p->line, "%s: '%s' is neither an address, a network nor key:NAME", k->name, it);
 	return -1;
+}
+
+/* "192.0.2.7:53" or "192.0.2.7:53 key:NAME": NOTIFY signed with that key. */
+static int add_notify(parser_t *p, const key_t_ *k, void *dst, char *it)
+{
+	conf_notify_t *l = dst;
+	conf_notify_entry_t e = { 0 };
+	char *sp = it + strcspn(it, " \t");
+	char *rest = trim(sp);
+	*sp = '\0';
+	if (conf_parse_addr(it, &e.addr) != 0) {
+		perr(p, p->line, "%s: '%s' is not an address with port (like 127.0.0.1:53 or [::1]:53)",
+		     k->name, it);
+		return -1;
+	}
+	if (*rest != '\0') {
+		if (strncmp(rest, "key:", 4) != 0) {
+			perr(p, p->line, "%s: after %s, expected key:NAME, got '%s'", k->name, it, rest);
+			return -1;
+		}
+		char *kn = trim(rest + 4);
+		if (check_name(p, k, kn) != 0)
+			return -1;
+		if ((e.key = strdup(kn)) == NULL)
+			return -1;
+	}
+	void *nv = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	if (nv == NULL) {
+		free(e.key);
+		return -1;
+	}
+	l->v = nv;
+	l->v[l->n++] = e;
+	return 0;
 }
 
 static int set_suspend(parser_t *p, const key_t_ *k, conf_suspend_t *s, char *val)
@@ -507,6 +551,10 @@ static int set_value(parser_t *p, const key_t_ *k, void *base, const char *value
 		break;
 	case T_ACL:
 		ret = split_list(p, v, add_acl, k, dst);
+		break;
+	case T_NOTIFY:
+		notify_free(dst);
+		ret = split_list(p, v, add_notify, k, dst);
 		break;
 	case T_SUSPEND:
 		ret = set_suspend(p, k, dst, v);
@@ -795,7 +843,7 @@ void conf_free(conf_t *c)
 		strs_free(&z->ns);
 		strs_free(&z->glue);
 		free(z->soa_rname);
-		free(z->notify.v);
+		notify_free(&z->notify);
 		for (size_t j = 0; j < z->allow_transfer.n; j++)
 			free(z->allow_transfer.v[j].key);
 		free(z->allow_transfer.v);

@@ -40,6 +40,17 @@ typedef struct {
 	unsigned prefix;
 } conf_acl_entry_t;
 
+/* A secondary to NOTIFY: where, and the TSIG key to sign with (NULL: none). */
+typedef struct {
+	conf_addr_t addr;
+	char *key;
+} conf_notify_entry_t;
+
+typedef struct {
+	conf_notify_entry_t *v;
+	size_t n;
+} conf_notify_t;
+
 typedef struct {
 	conf_acl_entry_t *v;
 	size_t n;
@@ -64,7 +75,7 @@ typedef struct {
 	char *soa_rname;
 	uint32_t ttl;                /* default TTL of host records */
 	uint32_t soa_ttl, soa_refresh, soa_retry, soa_expire, soa_minimum;
-	conf_addrs_t notify;
+	conf_notify_t notify;
 	conf_acl_t allow_transfer;
 	conf_suspend_t suspended;
 	uint32_t ttl_min, ttl_max;   /* TTLs users may choose for their hosts */

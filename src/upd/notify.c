@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -16,7 +17,10 @@
 #include "lib/log.h"
 #include "dns/nodebuild.h"
 #include "lib/name.h"
+#include "lib/net.h"
+#include "store/db.h"
 #include "upd/notify.h"
+#include "upd/tsigkey.h"
 
 #define INTERVAL_MS 250
 #define RETRY_MS 2000
@@ -25,6 +29,12 @@
 typedef struct {
 	size_t zone;
 	conf_addr_t addr;
+	char key[KNOT_DNAME_TXT_MAXLEN + 1]; /* sign with this TSIG key; "": unsigned */
+	uint8_t mac[128];          /* the signed NOTIFY's MAC, to check */
+	size_t mac_len;            /* the answer's signature against */
+	bool warned_key;           /* said that the key is missing (until it is found) */
+	bool warned_answer;        /* said that an answer was not signed (until one is) */
+	uint8_t refused;           /* rcode of its last answer if not NOERROR, else 0 */
 	uint32_t acked;            /* last serial the secondary confirmed */
 	bool acked_any;
 	uint32_t inflight;         /* serial of the NOTIFY awaiting an answer */
@@ -42,6 +52,7 @@ struct notifier {
 	bool *changed;             /* per zone: newer than what was sent */
 	uint8_t (*apex)[NAME_WIRE_MAX];
 	size_t *apex_len;
+	db_t *db;                  /* TSIG keys (opened when one is needed) */
 	int fd4, fd6;
 	int wake;                  /* eventfd: a zone changed */
 	pthread_mutex_t mu;
@@ -58,9 +69,72 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The key named name, from the notifier's own read-only connection. */
+static int load_key(notifier_t *n, const char *name, knot_tsig_key_t *key)
+{
+	if (n->db == NULL) {
+		char err[256];
+		if (db_open(n->conf->database, 0, &n->db, err, sizeof(err)) != 0) {
+			log_err("notify: %s", err);
+			return -1;
+		}
+	}
+	db_tsig_t row;
+	return tsigkey_load_name(n->db, name, key, &row) == 0 ? 0 : -1;
+}
+
+/* Logs what for t once, until *once is cleared again. */
+static void warn_key(target_t *t, bool *once, const char *what)
+{
+	if (*once)
+		return;
+	char addr[NET_ADDR_TEXT];
+	net_addr_text(&t->addr.ss, true, addr, sizeof(addr));
+	log_warn("notify: %s: %s (key %s)", addr, what, t->key);
+	*once = true;
+}
+
+/* Signs the NOTIFY in w with t's key (RFC 8945) and keeps its MAC. */
+static int sign(notifier_t *n, target_t *t, uint8_t *w, size_t *len, size_t max)
+{
+	knot_tsig_key_t key = { 0 };
+	if (load_key(n, t->key, &key) != 0) {
+		warn_key(t, &t->warned_key,
+		         "no such TSIG key; NOTIFY not sent until `ddnsctl tsig add` makes it");
+		return -1;
+	}
+	t->mac_len = sizeof(t->mac);
+	int ret = knot_tsig_sign(w, len, max, NULL, 0, t->mac, &t->mac_len, &key, 0, 0);
+	knot_tsig_key_deinit(&key);
+	if (ret != KNOT_EOK) {
+		warn_key(t, &t->warned_key, "cannot sign the NOTIFY");
+		return -1;
+	}
+	t->warned_key = false;
+	return 0;
+}
+
+/*
+ * Whether the answer w to t's signed NOTIFY carries a valid signature
+ * over it (RFC 8945 5.3: a client discards answers that do not verify).
+ */
+static bool answer_verifies(notifier_t *n, target_t *t, uint8_t *w, size_t len)
+{
+	knot_pkt_t *pkt = knot_pkt_new(w, len, NULL);
+	knot_tsig_key_t key = { 0 };
+	bool ok = pkt != NULL && knot_pkt_parse(pkt, 0) == KNOT_EOK && pkt->tsig_rr != NULL &&
+	          load_key(n, t->key, &key) == 0 &&
+	          knot_tsig_client_check(pkt->tsig_rr, pkt->wire, pkt->size, t->mac, t->mac_len,
+	                                 &key, 0) == KNOT_EOK;
+	if (key.name != NULL)
+		knot_tsig_key_deinit(&key);
+	knot_pkt_free(pkt);
+	return ok;
+}
+
 static void send_notify(notifier_t *n, target_t *t, uint32_t serial)
 {
-	uint8_t w[KNOT_WIRE_HEADER_SIZE + NAME_WIRE_MAX + 4 + 12 + CONF_SOA_RDATA_MAX];
+	uint8_t w[KNOT_WIRE_HEADER_SIZE + NAME_WIRE_MAX + 4 + 12 + CONF_SOA_RDATA_MAX + 512];
 	memset(w, 0, KNOT_WIRE_HEADER_SIZE);
 	if (t->tries == 0 || t->inflight != serial) {
 		uint16_t id;
@@ -98,17 +172,25 @@ static void send_notify(notifier_t *n, target_t *t, uint32_t serial)
 		len += 12 + (size_t)rl;
 		knot_wire_set_ancount(w, 1);
 	}
+	bool ok = t->key[0] == '\0' || sign(n, t, w, &len, sizeof(w)) == 0;
 	int fd = t->addr.ss.ss_family == AF_INET6 ? n->fd6 : n->fd4;
-	if (fd >= 0 && sendto(fd, w, len, 0, (const struct sockaddr *)&t->addr.ss, t->addr.len) > 0)
+	if (ok && fd >= 0 &&
+	    sendto(fd, w, len, 0, (const struct sockaddr *)&t->addr.ss, t->addr.len) > 0)
 		atomic_fetch_add(&n->sent, 1);
 	t->tries++;
 	t->last_ms = now_ms();
 	t->last_unix = time(NULL);
 }
 
+const char *notify_rcode_name(uint8_t rcode)
+{
+	const knot_lookup_t *l = knot_lookup_by_id(knot_rcode_names, rcode);
+	return l != NULL ? l->name : "an unknown rcode";
+}
+
 static void receive(notifier_t *n, int fd)
 {
-	uint8_t w[512];
+	uint8_t w[1024];
 	struct sockaddr_storage from;
 	for (;;) {
 		socklen_t fl = sizeof(from);
@@ -123,13 +205,31 @@ static void receive(notifier_t *n, int fd)
 		for (size_t i = 0; i < n->nt; i++) {
 			target_t *t = &n->t[i];
 			if (t->tries > 0 && t->id == id) {
+				if (t->key[0] != '\0') {
+					if (!answer_verifies(n, t, w, (size_t)r)) {
+						warn_key(t, &t->warned_answer, "its answer to the signed NOTIFY "
+						         "is not signed with the key; it counts as unanswered");
+						continue;
+					}
+					t->warned_answer = false;
+				}
+				uint8_t rcode = knot_wire_get_rcode(w);
+				if (rcode != KNOT_RCODE_NOERROR) {
+					/* Refused (its ACL, most often): not told; retried. */
+					if (t->refused != rcode) {
+						char addr[NET_ADDR_TEXT];
+						net_addr_text(&t->addr.ss, true, addr, sizeof(addr));
+						log_warn("notify: %s answered NOTIFY with %s", addr,
+						         notify_rcode_name(rcode));
+					}
+					t->refused = rcode;
+					continue;
+				}
+				t->refused = 0;
 				t->acked = t->inflight;
 				t->acked_any = true;
 				t->tries = 0;
 				atomic_fetch_add(&n->acked, 1);
-				if (knot_wire_get_rcode(w) != KNOT_RCODE_NOERROR)
-					log_warn("notify: a secondary answered NOTIFY with rcode %d",
-					         knot_wire_get_rcode(w));
 			}
 		}
 		pthread_mutex_unlock(&n->mu);
@@ -221,9 +321,13 @@ static int set_targets(notifier_t *n, const conf_t *conf)
 	size_t k = 0;
 	for (size_t z = 0; z < conf->zone_count; z++) {
 		for (size_t i = 0; i < conf->zones[z].notify.n; i++, k++) {
-			const conf_addr_t *a = &conf->zones[z].notify.v[i];
-			const target_t *old = find_target(n, z, a);
-			t[k] = old ? *old : (target_t){ .zone = z, .addr = *a };
+			const conf_notify_entry_t *e = &conf->zones[z].notify.v[i];
+			const target_t *old = find_target(n, z, &e->addr);
+			t[k] = old ? *old : (target_t){ .zone = z, .addr = e->addr };
+			if (strcmp(t[k].key, e->key ? e->key : "") != 0) {
+				snprintf(t[k].key, sizeof(t[k].key), "%s", e->key ? e->key : "");
+				t[k].warned_key = t[k].warned_answer = false;
+			}
 		}
 		n->changed[z] = true;
 	}
@@ -292,6 +396,7 @@ void notify_free(notifier_t *n)
 		close(n->fd6);
 	if (n->wake >= 0)
 		close(n->wake);
+	db_close(n->db);
 	free(n->t);
 	free(n->serial);
 	free(n->changed);
@@ -351,6 +456,8 @@ size_t notify_targets(notifier_t *n, notify_target_t *out, size_t max)
 		out[i] = (notify_target_t){ .zone = t->zone, .addr = t->addr, .answered = t->acked_any,
 		                            .answered_serial = t->acked, .pending_serial = t->inflight,
 		                            .tries = t->tries, .last_sent = t->last_unix };
+		memcpy(out[i].key, t->key, sizeof(out[i].key));
+		out[i].refused = t->refused;
 	}
 	pthread_mutex_unlock(&n->mu);
 	return total;

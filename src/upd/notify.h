@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <libknot/libknot.h>
 
 #include "lib/conf.h"
 
@@ -37,12 +38,17 @@ void notify_counts(notifier_t *n, uint64_t *sent, uint64_t *acked);
 typedef struct {
 	size_t zone;               /* index in the configuration's zones */
 	conf_addr_t addr;
+	char key[KNOT_DNAME_TXT_MAXLEN + 1];  /* the TSIG key NOTIFYs are signed with, or "" */
 	bool answered;             /* it answered a NOTIFY since start */
 	uint32_t answered_serial;  /* the serial of the last one it answered */
 	uint32_t pending_serial;   /* tries > 0: the serial awaiting an answer */
 	int tries;                 /* sent for pending_serial without an answer */
+	uint8_t refused;           /* the rcode of its last answer if an error, else 0 */
 	int64_t last_sent;         /* unix time of the last NOTIFY sent, 0: none */
 } notify_target_t;
+
+/* "NOTAUTH" for KNOT_RCODE_NOTAUTH, and so on. */
+const char *notify_rcode_name(uint8_t rcode);
 
 /* Copies up to max targets in configuration order; returns how many there
  * are (more than max: the rest were left out). */

@@ -53,9 +53,12 @@ void repl_snap_zone(const repl_snap_t *s, size_t zi, const char *zone, uint32_t 
 		char addr[NET_ADDR_TEXT];
 		net_addr_text(&t->addr.ss, true, addr, sizeof(addr));
 		json_t *o = json_pack("{s:s, s:i}", "address", addr, "unanswered", t->tries);
+		json_object_set_new(o, "key", t->key[0] ? json_string(t->key) : json_null());
 		json_object_set_new(o, "answered_serial", int_or_null(t->answered, t->answered_serial));
 		json_object_set_new(o, "pending_serial", int_or_null(t->tries > 0, t->pending_serial));
 		json_object_set_new(o, "last_sent", int_or_null(t->last_sent != 0, t->last_sent));
+		json_object_set_new(o, "refused", t->refused ? json_string(notify_rcode_name(t->refused))
+		                                             : json_null());
 		json_array_append_new(notify, o);
 	}
 	json_t *transfers = json_array();

@@ -15,6 +15,11 @@ int tsigkey_load(db_t *db, const knot_rrset_t *tsig_rr, knot_tsig_key_t *key, db
 		name[--len] = '\0';
 	for (char *p = name; *p; p++)
 		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+	return tsigkey_load_name(db, name, key, row);
+}
+
+int tsigkey_load_name(db_t *db, const char *name, knot_tsig_key_t *key, db_tsig_t *row)
+{
 	int ret = db_tsig_get(db, name, row);
 	if (ret != 0)
 		return ret;

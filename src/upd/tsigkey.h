@@ -18,6 +18,9 @@
  */
 int tsigkey_load(db_t *db, const knot_rrset_t *tsig_rr, knot_tsig_key_t *key, db_tsig_t *row);
 
+/* The same for a key name (lower case, no final dot). */
+int tsigkey_load_name(db_t *db, const char *name, knot_tsig_key_t *key, db_tsig_t *row);
+
 /* The TSIG error (RFC 8945) for a knot_tsig_server_check() failure. */
 uint16_t tsigkey_error(int knot_ret);
 

@@ -325,7 +325,8 @@ class Secondary:
     name = "secondary"
     log_file = "{name}.stderr"
 
-    def __init__(self, workdir, primary_port, key, port=None):
+    def __init__(self, workdir, primary_port, key, port=None, notify_key=False):
+        self.notify_key = notify_key        # accept only NOTIFYs signed with key
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
@@ -416,7 +417,7 @@ remote:
     block-notify-after-transfer: on
 acl:
   - id: notify-from-ddnsd
-    address: 127.0.0.1
+    address: 127.0.0.1{f"{chr(10)}    key: {kname}" if self.notify_key else ""}
     action: notify
 template:
   - id: default
@@ -521,7 +522,7 @@ zone "{ZONE}" {{
         type secondary;
         file "{d}/{ZONE}.db";
         primaries {{ ddnsd; }};
-        allow-notify {{ 127.0.0.1; }};
+        allow-notify {{ {f'key "{kname}"' if self.notify_key else "127.0.0.1"}; }};
 }};
 """
 
@@ -628,7 +629,10 @@ def pair(tmp_path_factory):
     kport, nport, bport, hport = free_port(), free_port(), free_port(), free_port()
     zones = {ZONE: ZONES[ZONE] + [
         ("allow-transfer", f"key:{KNOT_KEY}, key:{NSD_KEY}, key:{BIND_KEY}"),
-        ("notify", f"127.0.0.1:{kport}, 127.0.0.1:{nport}, 127.0.0.1:{bport}")]}
+        # Knot and BIND take only NOTIFYs signed with their keys; NSD any
+        # from 127.0.0.1.
+        ("notify", f"127.0.0.1:{kport} key:{KNOT_KEY}, 127.0.0.1:{nport}, "
+                   f"127.0.0.1:{bport} key:{BIND_KEY}")]}
     p.d = Ddnsd(base / "ddnsd", zones=zones, server=http_settings(hport))
     p.d.http_port = hport
     p.secondaries, p.recorders = [], []
@@ -645,9 +649,9 @@ def pair(tmp_path_factory):
         p.hosts = [h for a in p.http_accounts + [p.ctl_account] for h in a["hosts"]]
         p.krec, p.nrec, p.brec = (XfrRecorder(p.d.port) for _ in range(3))
         p.recorders = [p.krec, p.nrec, p.brec]
-        p.knot = KnotSecondary(base / "knot", p.krec.port, kkey, port=kport)
+        p.knot = KnotSecondary(base / "knot", p.krec.port, kkey, port=kport, notify_key=True)
         p.nsd = NsdSecondary(base / "nsd", p.nrec.port, nkey, port=nport)
-        p.bind = BindSecondary(base / "bind", p.brec.port, bkey, port=bport)
+        p.bind = BindSecondary(base / "bind", p.brec.port, bkey, port=bport, notify_key=True)
         p.secondaries = [p.knot, p.nsd, p.bind]
         p.recorded = list(zip(p.secondaries, p.recorders))
         for s in p.secondaries:
@@ -750,6 +754,19 @@ def test_update_storm_reaches_secondaries_by_ixfr(pair):
                 seen[s.name] = time.monotonic() - t_last
         time.sleep(0.01)
     print("in sync after the last update:", {k: round(v, 3) for k, v in seen.items()})
+    # Knot and BIND take only NOTIFYs signed with their keys: ddnsd's
+    # were, and each answered the one of the final serial.
+    deadline = time.monotonic() + 10
+    while True:
+        st = ddnsctl_json(p.d, "status")
+        told = {n["address"]: n for z in st["zones"] if z["zone"] == ZONE for n in z["notify"]}
+        signed = [told[f"127.0.0.1:{s.port}"] for s in (p.knot, p.bind)]
+        if all(n["answered_serial"] == final for n in signed) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert [(n["key"], n["answered_serial"]) for n in signed] == \
+        [(KNOT_KEY, final), (BIND_KEY, final)], signed
+    assert told[f"127.0.0.1:{p.nsd.port}"]["key"] is None
     for s in p.secondaries:
         assert s.name in seen, (f"{s.name} did not reach serial {final} within 10 s "
                                 f"(serves {s.serial()}):\n{s.log_tail()}")
@@ -1048,3 +1065,75 @@ def test_signed_soa_query_gets_signed_answer(acl_server, tcp):
     q = dns.message.from_wire(w, keyring=kr)
     m = dns.message.from_wire(reply[0], keyring=kr, request_mac=q.mac)
     assert m.rcode() == dns.rcode.NOERROR and m.answer[0].rdtype == SOA
+
+
+# ------------------------------------------------------------- signed NOTIFY
+
+def test_signed_notify(make_ddnsd):
+    """notify = ADDRESS key:NAME: ddnsd signs its NOTIFYs with the key
+    (RFC 8945) and the secondary (dnspython here) verifies them. Until the
+    key exists nothing is sent and the log says why; an answer not signed
+    with the key, or one that refuses (NOTAUTH), does not count as
+    answered and the NOTIFY is retried; a signed NOERROR does."""
+    import dns.tsigkeyring
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec:
+        sec.bind(("127.0.0.1", 0))
+        target = f"127.0.0.1:{sec.getsockname()[1]}"
+        zones = {ZONE: ZONES[ZONE] + [("notify", f"{target} key:ntf-key")]}
+        d = make_ddnsd(zones=zones)
+        wait_for("the missing key logged", lambda: "no such TSIG key" in d.log(), 10,
+                 log=d.log_tail)
+        sec.settimeout(1.0)
+        with pytest.raises(socket.timeout):
+            sec.recvfrom(4096)                     # nothing unsigned went out
+
+        name, alg, secret = tsig_key(d, "ntf-key")
+        keyring = dns.tsigkeyring.from_text({name: (alg, secret)})
+        new_account(d, "ntf", hosts=1, ipv4="192.0.2.1")     # a change: a new serial
+        serial = soa_serial(d.port, ZONE)
+
+        def next_notify(timeout):
+            sec.settimeout(timeout)
+            while True:
+                wire, peer = sec.recvfrom(4096)
+                m = dns.message.from_wire(wire, keyring=keyring)   # verifies it
+                if m.opcode() == dns.opcode.NOTIFY:
+                    assert m.had_tsig and m.keyname == dns.name.from_text(name), m
+                    return m, peer
+
+        def told():
+            st = ddnsctl_json(d, "status")
+            return [n for z in st["zones"] if z["zone"] == ZONE for n in z["notify"]][0]
+
+        m, peer = next_notify(10)
+        while m.answer[0][0].serial != serial:     # the one of the last change
+            m, peer = next_notify(10)
+        # Answered without a signature: not an answer.
+        plain = dns.message.Message(id=m.id)
+        plain.flags = dns.flags.QR | dns.flags.AA
+        plain.set_opcode(dns.opcode.NOTIFY)
+        plain.question = list(m.question)
+        sec.sendto(plain.to_wire(), peer)
+        wait_for("the unsigned answer logged",
+                 lambda: "not signed with the key" in d.log(), 10, log=d.log_tail)
+        n = told()
+        assert n["key"] == name and n["answered_serial"] is None and n["unanswered"] >= 1, n
+
+        m, peer = next_notify(5)                   # retried, signed again
+        assert m.answer[0][0].serial == serial
+        refuse = dns.message.make_response(m)      # signed, as m was
+        refuse.set_rcode(dns.rcode.NOTAUTH)
+        sec.sendto(refuse.to_wire(), peer)
+        wait_for("the refusal shown", lambda: told()["refused"] == "NOTAUTH", 10, poll=0.1,
+                 log=d.log_tail)
+        assert told()["answered_serial"] is None
+
+        m, peer = next_notify(5)
+        sec.sendto(dns.message.make_response(m).to_wire(), peer)
+        wait_for("the answer counted", lambda: told()["answered_serial"] == serial, 10,
+                 poll=0.1, log=d.log_tail)
+        n = told()
+        assert n["refused"] is None and n["unanswered"] == 0, n
+        text = ddnsctl(d, "status").stdout
+        assert f"  notify {target} key {name}: answered serial {serial}\n" in text, text
+    d.assert_alive()

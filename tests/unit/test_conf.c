@@ -33,7 +33,8 @@ static void test_good(void **state)
 		"[zone Dyn.Example.]\nns = ns1.dyn.example, ns2.dyn.example\n"
 		"glue = ns1.dyn.example 192.0.2.1\nglue = ns2.dyn.example 2001:db8::2\n"
 		"ttl = 30\nallow-transfer = 127.0.0.1, 2001:db8::/32, key:xfr\n"
-		"suspended = sinkhole:192.0.2.9, 2001:db8::9\nnotify = 127.0.0.1:5354\n"
+		"suspended = sinkhole:192.0.2.9, 2001:db8::9\n"
+		"notify = 127.0.0.1:5354, [2001:db8::53]:53  key:Knot-XFR. \n"
 		"[zone other.example]\nns = ns1.dyn.example\n";
 	assert_int_equal(conf_load_string(text, "t.conf", &c, err, sizeof(err)), 0);
 	assert_int_equal(c->dns_listen.n, 2);
@@ -54,7 +55,10 @@ static void test_good(void **state)
 	assert_int_equal(z->allow_transfer.v[1].prefix, 32);
 	assert_int_equal(z->suspended.mode, SUSPEND_SINKHOLE);
 	assert_true(z->suspended.has_v4 && z->suspended.has_v6);
-	assert_int_equal(z->notify.n, 1);
+	assert_int_equal(z->notify.n, 2);
+	assert_null(z->notify.v[0].key);
+	assert_string_equal(z->notify.v[1].key, "knot-xfr");
+	assert_int_equal(z->notify.v[1].addr.ss.ss_family, AF_INET6);
 	assert_int_equal(conf_zone_find(c, "other.example")->ttl, 60);
 	/* The dashboard's accounts: closed, sessions of 7 days, 1 idle. */
 	assert_string_equal(c->signup, "closed");
@@ -92,6 +96,10 @@ static void test_errors(void **state)
 	expect_error(ZONE "ttl-max = 0\n", "t.conf:3: ttl-max:");
 	expect_error(ZONE "glue = ns1.dyn.example not-an-ip\n", "t.conf:3: glue:");
 	expect_error(ZONE "allow-transfer = 10.0.0.0/33\n", "t.conf:3: allow-transfer:");
+	expect_error(ZONE "notify = 127.0.0.1\n", "t.conf:3: notify: '127.0.0.1' is not an address with port");
+	expect_error(ZONE "notify = 127.0.0.1:53 xfr\n",
+	             "t.conf:3: notify: after 127.0.0.1:53, expected key:NAME, got 'xfr'");
+	expect_error(ZONE "notify = 127.0.0.1:53 key:bad..name\n", "t.conf:3: notify:");
 	expect_error("this is not ini\n" ZONE, "t.conf:1:");
 	expect_error("[zone bad..name]\nns = x\n", "t.conf:1: zone:");
 	expect_error("ns = x\n" ZONE, "t.conf:1: key 'ns' outside of a section");
