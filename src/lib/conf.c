@@ -328,16 +328,32 @@ static int add_glue(parser_t *p, const key_t_ *k, void *dst, char *it)
 	return push_str(dst, pair);
 }
 
+/* A new last element of the array *vp of *n elements of size bytes. */
+static void *push_slot(void *vp, size_t *n, size_t size)
+{
+	void **v = vp;
+	char *nv = realloc(*v, (*n + 1) * size);
+	if (nv == NULL)
+		return NULL;
+	*v = nv;
+	return nv + (*n)++ * size;
+}
+
+/* The NAME of "key:NAME" (text without "key:"), checked and lower-cased,
+ * as a new string; NULL after an error. */
+static char *key_name(parser_t *p, const key_t_ *k, char *text)
+{
+	char *kn = trim(text);
+	return check_name(p, k, kn) == 0 ? strdup(kn) : NULL;
+}
+
 static int add_acl(parser_t *p, const key_t_ *k, void *dst, char *it)
 {
 	conf_acl_t *l = dst;
 	conf_acl_entry_t e = { 0 };
 	if (strncmp(it, "key:", 4) == 0) {
-		char *kn = trim(it + 4);
-		if (check_name(p, k, kn) != 0)
-			return -1;
 		e.is_key = true;
-		if ((e.key = strdup(kn)) == NULL)
+		if ((e.key = key_name(p, k, it + 4)) == NULL)
 			return -1;
 	} else {
 		char *slash = strchr(it, '/');
@@ -367,13 +383,12 @@ static int add_acl(parser_t *p, const key_t_ *k, void *dst, char *it)
 			goto bad;
 		}
 	}
-	void *nv = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (nv == NULL) {
+	conf_acl_entry_t *slot = push_slot(&l->v, &l->n, sizeof(*l->v));
+	if (slot == NULL) {
 		free(e.key);
 		return -1;
 	}
-	l->v = nv;
-	l->v[l->n++] = e;
+	*slot = e;
 	return 0;
 bad:
 	perr(p, p->line, "%s: '%s' is neither an address, a network nor key:NAME", k->name, it);
@@ -398,19 +413,15 @@ static int add_notify(parser_t *p, const key_t_ *k, void *dst, char *it)
 			perr(p, p->line, "%s: after %s, expected key:NAME, got '%s'", k->name, it, rest);
 			return -1;
 		}
-		char *kn = trim(rest + 4);
-		if (check_name(p, k, kn) != 0)
-			return -1;
-		if ((e.key = strdup(kn)) == NULL)
+		if ((e.key = key_name(p, k, rest + 4)) == NULL)
 			return -1;
 	}
-	void *nv = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (nv == NULL) {
+	conf_notify_entry_t *slot = push_slot(&l->v, &l->n, sizeof(*l->v));
+	if (slot == NULL) {
 		free(e.key);
 		return -1;
 	}
-	l->v = nv;
-	l->v[l->n++] = e;
+	*slot = e;
 	return 0;
 }
 
