@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NOTIFY sender; see notify.h. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -188,6 +189,49 @@ const char *notify_rcode_name(uint8_t rcode)
 	return l != NULL ? l->name : "an unknown rcode";
 }
 
+/* The answer w from t's address to its NOTIFY in flight. */
+static void answered(notifier_t *n, target_t *t, uint8_t *w, size_t len)
+{
+	if (t->key[0] != '\0') {
+		if (!answer_verifies(n, t, w, len)) {
+			warn_key(t, &t->warned_answer, "its answer to the signed NOTIFY is not "
+			         "signed with the key; it counts as unanswered");
+			return;
+		}
+		t->warned_answer = false;
+	}
+	uint8_t rcode = knot_wire_get_rcode(w);
+	if (rcode != KNOT_RCODE_NOERROR) {
+		/* Refused (its ACL, most often): not told; retried. */
+		if (t->refused != rcode) {
+			char addr[NET_ADDR_TEXT];
+			net_addr_text(&t->addr.ss, true, addr, sizeof(addr));
+			log_warn("notify: %s answered NOTIFY with %s", addr, notify_rcode_name(rcode));
+		}
+		t->refused = rcode;
+		return;
+	}
+	t->refused = 0;
+	t->acked = t->inflight;
+	t->acked_any = true;
+	t->tries = 0;
+	atomic_fetch_add(&n->acked, 1);
+}
+
+/* Whether a is b's address and port (an answer comes from where it went). */
+static bool same_addr(const struct sockaddr_storage *a, const conf_addr_t *b)
+{
+	if (a->ss_family != b->ss.ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)&b->ss;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)&b->ss;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
 static void receive(notifier_t *n, int fd)
 {
 	uint8_t w[1024];
@@ -204,33 +248,8 @@ static void receive(notifier_t *n, int fd)
 		pthread_mutex_lock(&n->mu);
 		for (size_t i = 0; i < n->nt; i++) {
 			target_t *t = &n->t[i];
-			if (t->tries > 0 && t->id == id) {
-				if (t->key[0] != '\0') {
-					if (!answer_verifies(n, t, w, (size_t)r)) {
-						warn_key(t, &t->warned_answer, "its answer to the signed NOTIFY "
-						         "is not signed with the key; it counts as unanswered");
-						continue;
-					}
-					t->warned_answer = false;
-				}
-				uint8_t rcode = knot_wire_get_rcode(w);
-				if (rcode != KNOT_RCODE_NOERROR) {
-					/* Refused (its ACL, most often): not told; retried. */
-					if (t->refused != rcode) {
-						char addr[NET_ADDR_TEXT];
-						net_addr_text(&t->addr.ss, true, addr, sizeof(addr));
-						log_warn("notify: %s answered NOTIFY with %s", addr,
-						         notify_rcode_name(rcode));
-					}
-					t->refused = rcode;
-					continue;
-				}
-				t->refused = 0;
-				t->acked = t->inflight;
-				t->acked_any = true;
-				t->tries = 0;
-				atomic_fetch_add(&n->acked, 1);
-			}
+			if (t->tries > 0 && t->id == id && same_addr(&from, &t->addr))
+				answered(n, t, w, (size_t)r);
 		}
 		pthread_mutex_unlock(&n->mu);
 	}

@@ -769,7 +769,8 @@ def test_update_storm_reaches_secondaries_by_ixfr(pair):
     assert told[f"127.0.0.1:{p.nsd.port}"]["key"] is None
     for s in p.secondaries:
         assert s.name in seen, (f"{s.name} did not reach serial {final} within 10 s "
-                                f"(serves {s.serial()}):\n{s.log_tail()}")
+                                f"(serves {s.serial()}):\n{s.log_tail()}\n"
+                                + ddnsctl(p.d, "status").stdout + p.d.log_tail())
         assert seen[s.name] <= 2.0, (f"{s.name} reached serial {final} "
                                      f"{seen[s.name]:.2f}s after the last update")
 

@@ -295,3 +295,37 @@ def test_notify_coalesces_a_burst(make_ddnsd):
         gaps = [b - a for (a, _), (b, _) in zip(got, got[1:])]
         assert min(gaps) >= 0.2, gaps
     d.assert_alive()
+
+
+def test_notify_answer_from_elsewhere_is_ignored(make_ddnsd):
+    """An answer to a NOTIFY counts only when it comes from the address and
+    port the NOTIFY went to: the same answer from another port (a forger
+    that saw or guessed the ID) changes nothing."""
+    import socket
+
+    import dns.message
+    from ddnstest import ddnsctl_json
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+        sec.bind(("127.0.0.1", 0))
+        other.bind(("127.0.0.1", 0))
+        zones = dict(ZONES)
+        zones[ZONE] = ZONES[ZONE] + [("notify", f"127.0.0.1:{sec.getsockname()[1]}")]
+        d = make_ddnsd(zones=zones)
+        sec.settimeout(10)
+        wire, peer = sec.recvfrom(4096)
+        answer = dns.message.make_response(dns.message.from_wire(wire)).to_wire()
+
+        def told():
+            st = ddnsctl_json(d, "status")
+            return [n for z in st["zones"] if z["zone"] == ZONE for n in z["notify"]][0]
+
+        other.sendto(answer, peer)
+        time.sleep(0.5)
+        assert told()["answered_serial"] is None, told()
+        sec.sendto(answer, peer)
+        deadline = time.monotonic() + 10
+        while told()["answered_serial"] is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert told()["answered_serial"] == soa_serial(d.port, ZONE), told()
+    d.assert_alive()
