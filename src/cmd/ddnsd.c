@@ -210,15 +210,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.db = NULL; /* the writer owns it now */
-	if (xfr_new(d.conf, &d.xfr, err, sizeof(err)) != 0) {
-		fprintf(stderr, "ddnsd: %s\n", err);
-		goto out;
-	}
-	dns_server_set_xfr(d.dns, xfr_handoff, d.xfr);
 	if ((ret = notify_new(d.conf, &d.notifier)) != 0) {
 		fprintf(stderr, "ddnsd: cannot start NOTIFY: %s\n", ddns_strerror(ret));
 		goto out;
 	}
+	if (xfr_new(d.conf, d.notifier, &d.xfr, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ddnsd: %s\n", err);
+		goto out;
+	}
+	dns_server_set_xfr(d.dns, xfr_handoff, d.xfr);
 	writer_set_notifier(d.writer, d.notifier);
 	if (rfc2136_new(d.conf, d.writer, &d.zones, &d.qc, &d.update, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ddnsd: %s\n", err);
@@ -284,10 +284,10 @@ out:
 	ctl_server_free(d.ctl);
 	outbox_free(d.outbox);
 	writer_free(d.writer);
+	xfr_free(d.xfr);              /* it tells the notifier of transfers */
 	notify_free(d.notifier);
 	http_server_free(d.http);
 	dns_server_free(d.dns);
-	xfr_free(d.xfr);
 	/* No reader is left; free the zones directly. */
 	zoneload_free(d.zones);
 	db_close(d.db);

@@ -36,6 +36,7 @@ typedef struct {
 	bool warned_key;           /* said that the key is missing (until it is found) */
 	bool warned_answer;        /* said that an answer was not signed (until one is) */
 	uint8_t refused;           /* rcode of its last answer if not NOERROR, else 0 */
+	bool refetch;              /* a transfer left it behind: notify now */
 	uint32_t acked;            /* last serial the secondary confirmed */
 	bool acked_any;
 	uint32_t inflight;         /* serial of the NOTIFY awaiting an answer */
@@ -51,6 +52,7 @@ struct notifier {
 	size_t nt;
 	uint32_t *serial;          /* per zone: newest published */
 	bool *changed;             /* per zone: newer than what was sent */
+	bool *known;               /* per zone: serial told (nothing is sent before) */
 	uint8_t (*apex)[NAME_WIRE_MAX];
 	size_t *apex_len;
 	db_t *db;                  /* TSIG keys (opened when one is needed) */
@@ -271,13 +273,17 @@ static void *run(void *arg)
 		for (size_t i = 0; i < n->nt; i++) {
 			target_t *t = &n->t[i];
 			uint32_t want = n->serial[t->zone];
-			bool behind = !t->acked_any || t->acked != want;
+			bool behind = !t->acked_any || t->acked != want || t->refetch;
+			if (!n->known[t->zone])
+				continue;
 			if (!n->changed[t->zone] && !behind)
 				continue;
 			if (!behind)
 				continue;
 			uint64_t due;
-			if (t->tries == 0)
+			if (t->refetch)
+				due = now;                               /* its transfer ended behind */
+			else if (t->tries == 0)
 				due = t->last_ms + INTERVAL_MS;          /* nothing outstanding */
 			else if (t->inflight != want)
 				due = t->last_ms + INTERVAL_MS;          /* newer serial: coalesce */
@@ -286,6 +292,7 @@ static void *run(void *arg)
 			else
 				continue;                                /* gave up until the next change */
 			if (due <= now) {
+				t->refetch = false;
 				send_notify(n, t, want);
 				due = now + (t->tries < TRIES ? RETRY_MS : 1000);
 			}
@@ -372,9 +379,10 @@ int notify_new(const conf_t *conf, notifier_t **out)
 	size_t zc = conf->zone_count ? conf->zone_count : 1;
 	n->serial = calloc(zc, sizeof(*n->serial));
 	n->changed = calloc(zc, sizeof(*n->changed));
+	n->known = calloc(zc, sizeof(*n->known));
 	n->apex = calloc(zc, sizeof(*n->apex));
 	n->apex_len = calloc(zc, sizeof(*n->apex_len));
-	if (!n->serial || !n->changed || !n->apex || !n->apex_len || set_targets(n, conf) != 0) {
+	if (!n->serial || !n->changed || !n->known || !n->apex || !n->apex_len || set_targets(n, conf) != 0) {
 		notify_free(n);
 		return -ENOMEM;
 	}
@@ -419,6 +427,7 @@ void notify_free(notifier_t *n)
 	free(n->t);
 	free(n->serial);
 	free(n->changed);
+	free(n->known);
 	free(n->apex);
 	free(n->apex_len);
 	free(n);
@@ -431,7 +440,46 @@ void notify_changed(notifier_t *n, size_t zone, uint32_t serial)
 	pthread_mutex_lock(&n->mu);
 	n->serial[zone] = serial;
 	n->changed[zone] = true;
+	n->known[zone] = true;
 	bool wake = n->nt > 0;
+	pthread_mutex_unlock(&n->mu);
+	if (wake) {
+		uint64_t one = 1;
+		ssize_t w = write(n->wake, &one, sizeof(one));
+		(void)w;
+	}
+}
+
+/* The IPv4 or IPv6 address of ss, a v4-mapped one as IPv4; its length. */
+static size_t ip_of(const struct sockaddr_storage *ss, const uint8_t **ip)
+{
+	if (ss->ss_family == AF_INET) {
+		*ip = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		return 4;
+	}
+	if (ss->ss_family != AF_INET6)
+		return 0;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	*ip = IN6_IS_ADDR_V4MAPPED(a) ? a->s6_addr + 12 : a->s6_addr;
+	return IN6_IS_ADDR_V4MAPPED(a) ? 4 : 16;
+}
+
+void notify_transferred(notifier_t *n, const char *zone, const struct sockaddr_storage *peer,
+                        uint32_t serial)
+{
+	if (n == NULL)
+		return;
+	const uint8_t *pip, *tip;
+	size_t plen = ip_of(peer, &pip);
+	bool wake = false;
+	pthread_mutex_lock(&n->mu);
+	for (size_t i = 0; i < n->nt; i++) {
+		target_t *t = &n->t[i];
+		if (strcmp(n->conf->zones[t->zone].name, zone) != 0 || n->serial[t->zone] == serial)
+			continue;
+		if (plen > 0 && ip_of(&t->addr.ss, &tip) == plen && memcmp(pip, tip, plen) == 0)
+			wake = t->refetch = true;
+	}
 	pthread_mutex_unlock(&n->mu);
 	if (wake) {
 		uint64_t one = 1;

@@ -12,17 +12,29 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <libknot/libknot.h>
 
 #include "lib/conf.h"
 
 typedef struct notifier notifier_t;  /* struct notifier */
 
+/* Nothing is sent for a zone before notify_changed() gave its serial. */
 int notify_new(const conf_t *conf, notifier_t **out);
 void notify_free(notifier_t *n);
 
 /* Zone conf->zones[zone] now serves serial. Never blocks. */
 void notify_changed(notifier_t *n, size_t zone, uint32_t serial);
+
+/*
+ * A transfer of zone (its name) to peer ended with serial. When the zone
+ * has moved on meanwhile, the secondaries at peer's address (any port)
+ * are notified again at once, even if they answered the NOTIFY of the
+ * current serial, in case one did not act on a NOTIFY that came while it
+ * transferred. From the transfer thread.
+ */
+void notify_transferred(notifier_t *n, const char *zone, const struct sockaddr_storage *peer,
+                        uint32_t serial);
 
 /*
  * The secondaries of conf (same zones as before; SIGHUP): those kept keep

@@ -28,6 +28,7 @@
 #include "lib/name.h"
 #include "lib/net.h"
 #include "store/account.h"
+#include "upd/notify.h"
 #include "upd/tsigkey.h"
 #include "upd/xfr.h"
 
@@ -49,6 +50,7 @@ struct xfr {
 	const conf_t *conf;
 	db_t *db;
 	jobq_t q;
+	notifier_t *notifier;
 	atomic_ulong axfr, ixfr, refused;
 	pthread_mutex_t peers_mu;
 	xfr_peer_t peers[XFR_PEERS_MAX];   /* most recent first */
@@ -465,11 +467,13 @@ static const conf_zone_t *zone_of(const conf_t *conf, const uint8_t *qname)
 	return conf_zone_find(conf, name);
 }
 
-/* Notes a transfer served: the record of this secondary and zone goes to
- * the front (the least recent falls off when the table is full). */
+/* Notes a transfer served (the record of this secondary and zone goes to
+ * the front; the least recent falls off when the table is full), and tells
+ * the notifier where it ended. */
 static void record_peer(xfr_t *x, const char *zone, const struct sockaddr_storage *peer,
                         const char *key, const char *type, uint32_t from, uint32_t serial)
 {
+	notify_transferred(x->notifier, zone, peer, serial);
 	xfr_peer_t r = { .type = type, .from = from, .serial = serial, .when = time(NULL),
 	                 .count = 1 };
 	snprintf(r.zone, sizeof(r.zone), "%s", zone);
@@ -675,12 +679,13 @@ void xfr_handoff(int fd, const uint8_t *query, size_t len, const uint8_t *pendin
 	jobq_push(&x->q, &j->item);
 }
 
-int xfr_new(const conf_t *conf, xfr_t **out, char *err, size_t errlen)
+int xfr_new(const conf_t *conf, notifier_t *notifier, xfr_t **out, char *err, size_t errlen)
 {
 	xfr_t *x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return -ENOMEM;
 	x->conf = conf;
+	x->notifier = notifier;
 	pthread_mutex_init(&x->peers_mu, NULL);
 	int ret = db_open(conf->database, 0, &x->db, err, errlen);
 	if (ret == 0)

@@ -22,7 +22,9 @@
 
 typedef struct xfr xfr_t;
 
-int xfr_new(const conf_t *conf, xfr_t **out, char *err, size_t errlen);
+/* notifier (or NULL) hears of each transfer that ended behind the zone. */
+struct notifier;
+int xfr_new(const conf_t *conf, struct notifier *notifier, xfr_t **out, char *err, size_t errlen);
 void xfr_free(xfr_t *x);
 
 /* Uses conf for transfers that start from now on (SIGHUP); the old one

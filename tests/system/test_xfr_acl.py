@@ -329,3 +329,81 @@ def test_notify_answer_from_elsewhere_is_ignored(make_ddnsd):
             time.sleep(0.05)
         assert told()["answered_serial"] == soa_serial(d.port, ZONE), told()
     d.assert_alive()
+
+
+def test_renotify_after_a_transfer_that_ended_behind(make_ddnsd, tmp_path):
+    """A secondary whose transfer ended at an older serial than the zone
+    has by then is notified again at once, although it answered the
+    NOTIFY of the new serial during its transfer, in case it did not act on
+    it (an NSD 4.6 secondary was once left behind that way after restarting
+    a transfer). The transfer here is an AXFR
+    of 400,000 names read slowly, so that a change commits while it runs."""
+    import socket
+    import struct
+
+    import dns.message
+    import dns.rdatatype
+    from ddnstest import ddnsctl_json
+    names = 400000
+    zonefile = tmp_path / "big.zone"
+    with open(zonefile, "w") as f:
+        f.write(f"$ORIGIN {ZONE}.\n$TTL 60\n@ 3600 IN SOA ns1 hostmaster 1 7200 900 604800 120\n"
+                "@ 3600 IN NS ns1\n@ 3600 IN NS ns2\nns1 IN A 192.0.2.53\nns2 IN A 192.0.2.54\n")
+        f.writelines(f"n{i} IN A 198.51.100.{i % 250 + 1}\n" for i in range(names))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec:
+        sec.bind(("127.0.0.1", 0))
+        zones = dict(ZONES)
+        zones[ZONE] = ZONES[ZONE] + [("allow-transfer", "127.0.0.1"),
+                                     ("notify", f"127.0.0.1:{sec.getsockname()[1]}")]
+        d = make_ddnsd(zones=zones, zonefiles={ZONE: zonefile})
+        old = soa_serial(d.port, ZONE)
+        assert notifies(sec, 15), d.log_tail()
+
+        # An AXFR that the test reads slowly: ddnsd's transfer thread
+        # blocks on the full socket after a few MB, at serial `old`.
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        t.connect(("127.0.0.1", d.port))
+        q = dns.message.make_query(ZONE, "AXFR").to_wire()
+        t.sendall(struct.pack("!H", len(q)) + q)
+        t.settimeout(30)
+        got = t.recv(4096)
+        assert got, "no transfer"
+
+        ddnsctl(d, "user", "add", "lateuser", input="a long password\n")
+        ddnsctl(d, "host", "add", f"late.{ZONE}", "--owner", "lateuser",
+                "--ipv4", "203.0.113.99")
+        new = soa_serial(d.port, ZONE)
+        assert new != old
+        # The secondary hears of `new` and answers, mid-transfer.
+        told = notifies(sec, 2)
+        assert told and notified_serial(told[-1]) == new, [notified_serial(m) for m in told]
+
+        # The rest of the transfer; its last message ends with the SOA of
+        # the zone as it was: `old`.
+        buf = bytearray(got)
+        while True:
+            chunk = t.recv(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+        t.close()
+        at, last = 0, None
+        while at + 2 <= len(buf):
+            n = struct.unpack("!H", buf[at:at + 2])[0]
+            last = bytes(buf[at + 2:at + 2 + n])
+            at += 2 + n
+        assert at == len(buf) and last, "a cut transfer"
+        soas = [rr[0].serial for rr in dns.message.from_wire(last).answer
+                if rr.rdtype == dns.rdatatype.SOA]
+        last_soa = soas[-1] if soas else None
+        assert last_soa == old, (last_soa, old)
+
+        # Told again, at once (not 250 ms pacing, not 2 s retries: within
+        # a second), of the serial it is behind.
+        again = notifies(sec, 1)
+        assert again and notified_serial(again[0]) == new, [notified_serial(m) for m in again]
+        st = ddnsctl_json(d, "status")
+        tr = [x for z in st["zones"] if z["zone"] == ZONE for x in z["transfers"]]
+        assert [(x["type"], x["serial"], x["behind"]) for x in tr] == [("AXFR", old, new - old)]
+    d.assert_alive()
