@@ -74,6 +74,12 @@ static const char *js(const json_t *o, const char *k)
 	return s && *s ? s : "-";
 }
 
+/* An integer member of o (0 if missing), for printf's %lld. */
+static long long ji(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
 static void print_time(json_int_t t, char *buf, size_t len)
 {
 	if (t <= 0) {
@@ -91,8 +97,7 @@ static void print_time(json_int_t t, char *buf, size_t len)
 static void print_user_line(const json_t *u)
 {
 	printf("%s\t%s\t%lld/%lld hosts\t%s\n", js(u, "name"), js(u, "email"),
-	       (long long)json_integer_value(json_object_get(u, "hosts")),
-	       (long long)json_integer_value(json_object_get(u, "max_hosts")),
+	       ji(u, "hosts"), ji(u, "max_hosts"),
 	       json_is_true(json_object_get(u, "admin")) ? "admin" : "user");
 }
 
@@ -138,12 +143,11 @@ static void print_host(const json_t *h)
 	printf("name: %s\nowner: %s\nstate: %s\n", js(h, "name"), js(h, "owner"), js(h, "state"));
 	if (strcmp(js(h, "state"), "suspended") == 0 || strcmp(js(h, "state"), "blocked") == 0)
 		printf("reason: %s\n", js(h, "reason"));
-	printf("ipv4: %s\nipv6: %s\nttl: %lld\n", js(h, "ipv4"), js(h, "ipv6"),
-	       (long long)json_integer_value(json_object_get(h, "ttl")));
+	printf("ipv4: %s\nipv6: %s\nttl: %lld\n", js(h, "ipv4"), js(h, "ipv6"), ji(h, "ttl"));
 	print_strings("txt", json_object_get(h, "txt"));
 	print_strings("acme", json_object_get(h, "acme"));
 	if (json_object_get(h, "mx") && !json_is_null(json_object_get(h, "mx")))
-		printf("mx: %lld %s\n", (long long)json_integer_value(json_object_get(h, "mx_pref")),
+		printf("mx: %lld %s\n", ji(h, "mx_pref"),
 		       js(h, "mx"));
 	printf("wildcard: %s\n", json_is_true(json_object_get(h, "wildcard")) ? "on" : "off");
 	print_time(json_integer_value(json_object_get(h, "created")), t, sizeof(t));
@@ -154,7 +158,7 @@ static void print_host(const json_t *h)
 	json_t *e;
 	json_array_foreach(json_object_get(h, "tokens"), i, e) {
 		print_time(json_integer_value(json_object_get(e, "created")), t, sizeof(t));
-		printf("token: %lld %s created %s%s\n", (long long)json_integer_value(json_object_get(e, "id")),
+		printf("token: %lld %s created %s%s\n", ji(e, "id"),
 		       js(e, "name"), t, json_is_true(json_object_get(e, "revoked")) ? " (revoked)" : "");
 	}
 	json_array_foreach(json_object_get(h, "history"), i, e) {
@@ -201,8 +205,7 @@ static void print_tsig(const json_t *r)
 static void print_audit(const json_t *r)
 {
 	if (json_is_object(r)) {
-		printf("audit chain intact: %lld rows, head %s\n",
-		       (long long)json_integer_value(json_object_get(r, "rows")), js(r, "head"));
+		printf("audit chain intact: %lld rows, head %s\n", ji(r, "rows"), js(r, "head"));
 		return;
 	}
 	size_t i;
@@ -210,7 +213,7 @@ static void print_audit(const json_t *r)
 	char t[32];
 	json_array_foreach(r, i, e) {
 		print_time(json_integer_value(json_object_get(e, "time")), t, sizeof(t));
-		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(e, "id")),
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", ji(e, "id"),
 		       t, js(e, "actor"), js(e, "action"), js(e, "target"), js(e, "reason"));
 	}
 }
@@ -297,11 +300,6 @@ static void print_reporter_revoked(const json_t *r)
 	printf("revoked reporter %s\n", js(r, "name"));
 }
 
-static long long ji(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 static void print_status(const json_t *r)
 {
 	size_t i, k;
@@ -346,10 +344,8 @@ static void print_status(const json_t *r)
 
 static void print_imported(const json_t *r)
 {
-	printf("imported %lld zone(s), %lld user(s), %lld host(s)\n",
-	       (long long)json_integer_value(json_object_get(r, "zones")),
-	       (long long)json_integer_value(json_object_get(r, "users")),
-	       (long long)json_integer_value(json_object_get(r, "hosts")));
+	printf("imported %lld zone(s), %lld user(s), %lld host(s)\n", ji(r, "zones"),
+	       ji(r, "users"), ji(r, "hosts"));
 }
 
 static void print_json(const json_t *r)

@@ -21,6 +21,7 @@
 #include "http/http_int.h"
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/net.h"
 
 #define HTTP_MAX_BODY (64 * 1024)
 
@@ -50,31 +51,11 @@ void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *b
 	h2o_send_inline(req, body, len);
 }
 
-static bool acl_match(const conf_acl_t *acl, const struct sockaddr *sa)
+static bool acl_match(const conf_acl_t *acl, const struct sockaddr_storage *ss)
 {
-	for (size_t i = 0; i < acl->n; i++) {
-		const conf_acl_entry_t *e = &acl->v[i];
-		if (e->is_key || e->net.ss_family != sa->sa_family)
-			continue;
-		const uint8_t *a, *n;
-		unsigned bits;
-		if (sa->sa_family == AF_INET) {
-			a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-			n = (const uint8_t *)&((const struct sockaddr_in *)&e->net)->sin_addr;
-			bits = 32;
-		} else {
-			a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-			n = (const uint8_t *)&((const struct sockaddr_in6 *)&e->net)->sin6_addr;
-			bits = 128;
-		}
-		unsigned p = e->prefix < bits ? e->prefix : bits;
-		unsigned full = p / 8, rest = p % 8;
-		if (memcmp(a, n, full) != 0)
-			continue;
-		if (rest && ((a[full] ^ n[full]) & (0xff << (8 - rest))))
-			continue;
-		return true;
-	}
+	for (size_t i = 0; i < acl->n; i++)
+		if (net_in(&acl->v[i], ss))
+			return true;
 	return false;
 }
 
@@ -86,18 +67,8 @@ void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family)
 	buf[0] = '\0';
 	if (sl == 0)
 		return;
-	struct sockaddr *sa = (struct sockaddr *)&ss;
-	/* A v4-mapped v6 peer is a v4 client. */
-	struct sockaddr_in v4;
-	if (sa->sa_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)sa)->sin6_addr)) {
-		memset(&v4, 0, sizeof(v4));
-		v4.sin_family = AF_INET;
-		memcpy(&v4.sin_addr, ((struct sockaddr_in6 *)sa)->sin6_addr.s6_addr + 12, 4);
-		sa = (struct sockaddr *)&v4;
-	}
 	http_thread_t *t = http_thread_of(req);
-	if (t->srv->conf->trusted_proxies.n > 0 && acl_match(&t->srv->conf->trusted_proxies, sa)) {
+	if (t->srv->conf->trusted_proxies.n > 0 && acl_match(&t->srv->conf->trusted_proxies, &ss)) {
 		/* The client is the last address the proxy appended. */
 		ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-forwarded-for"), -1);
 		if (i >= 0) {
@@ -121,11 +92,13 @@ void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family)
 			}
 		}
 	}
-	*family = sa->sa_family;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, buf, len);
-	else
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, buf, len);
+	/* A v4-mapped v6 peer is a v4 client. */
+	const uint8_t *ip;
+	size_t n = net_ip(&ss, &ip);
+	if (n == 0)
+		return;
+	*family = n == 4 ? AF_INET : AF_INET6;
+	inet_ntop(*family, ip, buf, len);
 }
 
 #define CONNS_SLOTS 4096

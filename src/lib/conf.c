@@ -249,6 +249,17 @@ static int split_list(parser_t *p, char *val, int (*fn)(parser_t *, const key_t_
 	return 0;
 }
 
+/* A new last element of the array *vp of *n elements of size bytes. */
+static void *push_slot(void *vp, size_t *n, size_t size)
+{
+	void **v = vp;
+	char *nv = realloc(*v, (*n + 1) * size);
+	if (nv == NULL)
+		return NULL;
+	*v = nv;
+	return nv + (*n)++ * size;
+}
+
 static int add_addr(parser_t *p, const key_t_ *k, void *dst, char *it)
 {
 	conf_addrs_t *l = dst;
@@ -258,11 +269,10 @@ static int add_addr(parser_t *p, const key_t_ *k, void *dst, char *it)
 		     k->name, it);
 		return -1;
 	}
-	void *nv = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (nv == NULL)
+	conf_addr_t *slot = push_slot(&l->v, &l->n, sizeof(*l->v));
+	if (slot == NULL)
 		return -1;
-	l->v = nv;
-	l->v[l->n++] = a;
+	*slot = a;
 	return 0;
 }
 
@@ -277,13 +287,13 @@ static void notify_free(conf_notify_t *l)
 
 static int push_str(conf_strs_t *l, const char *s)
 {
-	void *nv = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (nv == NULL)
+	char *d = strdup(s);
+	char **slot = d ? push_slot(&l->v, &l->n, sizeof(*l->v)) : NULL;
+	if (slot == NULL) {
+		free(d);
 		return -1;
-	l->v = nv;
-	if ((l->v[l->n] = strdup(s)) == NULL)
-		return -1;
-	l->n++;
+	}
+	*slot = d;
 	return 0;
 }
 
@@ -326,17 +336,6 @@ static int add_glue(parser_t *p, const key_t_ *k, void *dst, char *it)
 	char pair[sizeof(name) + sizeof(addr) + 1];
 	snprintf(pair, sizeof(pair), "%s %s", name, addr);
 	return push_str(dst, pair);
-}
-
-/* A new last element of the array *vp of *n elements of size bytes. */
-static void *push_slot(void *vp, size_t *n, size_t size)
-{
-	void **v = vp;
-	char *nv = realloc(*v, (*n + 1) * size);
-	if (nv == NULL)
-		return NULL;
-	*v = nv;
-	return nv + (*n)++ * size;
 }
 
 /* The NAME of "key:NAME" (text without "key:"), checked and lower-cased,

@@ -24,27 +24,49 @@ int net_send_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+size_t net_ip(const struct sockaddr_storage *ss, const uint8_t **ip)
+{
+	if (ss->ss_family == AF_INET) {
+		*ip = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		return 4;
+	}
+	if (ss->ss_family != AF_INET6)
+		return 0;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	bool mapped = IN6_IS_ADDR_V4MAPPED(a);
+	*ip = mapped ? a->s6_addr + 12 : a->s6_addr;
+	return mapped ? 4 : 16;
+}
+
+bool net_in(const conf_acl_entry_t *e, const struct sockaddr_storage *ss)
+{
+	const uint8_t *a, *n;
+	size_t len = net_ip(ss, &a);
+	/* The network as written: a v4-mapped one stays IPv6. */
+	size_t nlen = e->net.ss_family == AF_INET ? 4 : e->net.ss_family == AF_INET6 ? 16 : 0;
+	if (e->is_key || len == 0 || len != nlen)
+		return false;
+	n = nlen == 4 ? (const uint8_t *)&((const struct sockaddr_in *)&e->net)->sin_addr
+	              : (const uint8_t *)&((const struct sockaddr_in6 *)&e->net)->sin6_addr;
+	unsigned p = e->prefix < 8 * len ? e->prefix : (unsigned)(8 * len);
+	unsigned full = p / 8, rest = p % 8;
+	if (memcmp(a, n, full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ n[full]) & (0xff << (8 - rest))) == 0;
+}
+
 void net_addr_text(const struct sockaddr_storage *ss, bool with_port, char *out, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	bool v6 = false;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		port = ntohs(a->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
-			inet_ntop(AF_INET, a->sin6_addr.s6_addr + 12, ip, sizeof(ip));
-		} else {
-			inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-			v6 = true;
-		}
-		port = ntohs(a->sin6_port);
-	}
+	const uint8_t *bytes;
+	size_t n = net_ip(ss, &bytes);
+	if (n > 0)
+		inet_ntop(n == 4 ? AF_INET : AF_INET6, bytes, ip, sizeof(ip));
+	unsigned port = ss->ss_family == AF_INET ? ntohs(((const struct sockaddr_in *)ss)->sin_port)
+	              : ss->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port)
+	              : 0;
 	if (!with_port)
 		snprintf(out, len, "%s", ip);
 	else
-		snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", ip, port);
+		snprintf(out, len, n == 16 ? "[%s]:%u" : "%s:%u", ip, port);
 }

@@ -51,7 +51,6 @@ struct notifier {
 	target_t *t;
 	size_t nt;
 	uint32_t *serial;          /* per zone: newest published */
-	bool *changed;             /* per zone: newer than what was sent */
 	bool *known;               /* per zone: serial told (nothing is sent before) */
 	uint8_t (*apex)[NAME_WIRE_MAX];
 	size_t *apex_len;
@@ -274,11 +273,7 @@ static void *run(void *arg)
 			target_t *t = &n->t[i];
 			uint32_t want = n->serial[t->zone];
 			bool behind = !t->acked_any || t->acked != want || t->refetch;
-			if (!n->known[t->zone])
-				continue;
-			if (!n->changed[t->zone] && !behind)
-				continue;
-			if (!behind)
+			if (!n->known[t->zone] || !behind)
 				continue;
 			uint64_t due;
 			if (t->refetch)
@@ -299,8 +294,6 @@ static void *run(void *arg)
 			if (due - now < (uint64_t)wait)
 				wait = (int)(due - now);
 		}
-		for (size_t z = 0; z < n->conf->zone_count; z++)
-			n->changed[z] = false;
 		pthread_mutex_unlock(&n->mu);
 
 		struct pollfd p[3] = { { .fd = n->fd4, .events = POLLIN }, { .fd = n->fd6, .events = POLLIN },
@@ -355,7 +348,6 @@ static int set_targets(notifier_t *n, const conf_t *conf)
 				t[k].warned_key = t[k].warned_answer = false;
 			}
 		}
-		n->changed[z] = true;
 	}
 	target_t *old = n->t;
 	n->t = t;
@@ -378,11 +370,11 @@ int notify_new(const conf_t *conf, notifier_t **out)
 	pthread_cond_init(&n->cv, NULL);
 	size_t zc = conf->zone_count ? conf->zone_count : 1;
 	n->serial = calloc(zc, sizeof(*n->serial));
-	n->changed = calloc(zc, sizeof(*n->changed));
 	n->known = calloc(zc, sizeof(*n->known));
 	n->apex = calloc(zc, sizeof(*n->apex));
 	n->apex_len = calloc(zc, sizeof(*n->apex_len));
-	if (!n->serial || !n->changed || !n->known || !n->apex || !n->apex_len || set_targets(n, conf) != 0) {
+	if (!n->serial || !n->known || !n->apex || !n->apex_len ||
+	    set_targets(n, conf) != 0) {
 		notify_free(n);
 		return -ENOMEM;
 	}
@@ -426,7 +418,6 @@ void notify_free(notifier_t *n)
 	db_close(n->db);
 	free(n->t);
 	free(n->serial);
-	free(n->changed);
 	free(n->known);
 	free(n->apex);
 	free(n->apex_len);
@@ -439,7 +430,6 @@ void notify_changed(notifier_t *n, size_t zone, uint32_t serial)
 		return;
 	pthread_mutex_lock(&n->mu);
 	n->serial[zone] = serial;
-	n->changed[zone] = true;
 	n->known[zone] = true;
 	bool wake = n->nt > 0;
 	pthread_mutex_unlock(&n->mu);
@@ -450,34 +440,20 @@ void notify_changed(notifier_t *n, size_t zone, uint32_t serial)
 	}
 }
 
-/* The IPv4 or IPv6 address of ss, a v4-mapped one as IPv4; its length. */
-static size_t ip_of(const struct sockaddr_storage *ss, const uint8_t **ip)
-{
-	if (ss->ss_family == AF_INET) {
-		*ip = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
-		return 4;
-	}
-	if (ss->ss_family != AF_INET6)
-		return 0;
-	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-	*ip = IN6_IS_ADDR_V4MAPPED(a) ? a->s6_addr + 12 : a->s6_addr;
-	return IN6_IS_ADDR_V4MAPPED(a) ? 4 : 16;
-}
-
 void notify_transferred(notifier_t *n, const char *zone, const struct sockaddr_storage *peer,
                         uint32_t serial)
 {
 	if (n == NULL)
 		return;
 	const uint8_t *pip, *tip;
-	size_t plen = ip_of(peer, &pip);
+	size_t plen = net_ip(peer, &pip);
 	bool wake = false;
 	pthread_mutex_lock(&n->mu);
 	for (size_t i = 0; i < n->nt; i++) {
 		target_t *t = &n->t[i];
 		if (strcmp(n->conf->zones[t->zone].name, zone) != 0 || n->serial[t->zone] == serial)
 			continue;
-		if (plen > 0 && ip_of(&t->addr.ss, &tip) == plen && memcmp(pip, tip, plen) == 0)
+		if (plen > 0 && net_ip(&t->addr.ss, &tip) == plen && memcmp(pip, tip, plen) == 0)
 			wake = t->refetch = true;
 	}
 	pthread_mutex_unlock(&n->mu);

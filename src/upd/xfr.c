@@ -184,34 +184,6 @@ static void send_error(int fd, knot_pkt_t *q, const uint8_t *raw, size_t qsize, 
 	send_error_key(fd, q, raw, qsize, rcode, tsig_err, NULL);
 }
 
-static bool net_match(const conf_acl_entry_t *e, const struct sockaddr_storage *peer)
-{
-	struct sockaddr_in v4;
-	const struct sockaddr_storage *p = peer;
-	/* A v4-mapped IPv6 peer matches IPv4 networks. */
-	if (peer->ss_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)peer)->sin6_addr)) {
-		memset(&v4, 0, sizeof(v4));
-		v4.sin_family = AF_INET;
-		memcpy(&v4.sin_addr, ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr + 12, 4);
-		p = (const struct sockaddr_storage *)&v4;
-	}
-	if (e->is_key || e->net.ss_family != p->ss_family)
-		return false;
-	const uint8_t *a, *n;
-	if (p->ss_family == AF_INET) {
-		a = (const uint8_t *)&((const struct sockaddr_in *)p)->sin_addr;
-		n = (const uint8_t *)&((const struct sockaddr_in *)&e->net)->sin_addr;
-	} else {
-		a = (const uint8_t *)&((const struct sockaddr_in6 *)p)->sin6_addr;
-		n = (const uint8_t *)&((const struct sockaddr_in6 *)&e->net)->sin6_addr;
-	}
-	unsigned full = e->prefix / 8, rest = e->prefix % 8;
-	if (memcmp(a, n, full) != 0)
-		return false;
-	return rest == 0 || ((a[full] ^ n[full]) & (0xff << (8 - rest))) == 0;
-}
-
 /* ---- what the zone holds ---- */
 
 typedef struct {
@@ -552,7 +524,7 @@ static void serve(xfr_t *x, xjob_t *j)
 	}
 	for (size_t i = 0; i < zc->allow_transfer.n && !allowed; i++) {
 		const conf_acl_entry_t *e = &zc->allow_transfer.v[i];
-		allowed = e->is_key ? (have_key && strcmp(e->key, keyrow.name) == 0) : net_match(e, &j->peer);
+		allowed = e->is_key ? (have_key && strcmp(e->key, keyrow.name) == 0) : net_in(e, &j->peer);
 	}
 	if (!allowed) {
 		send_error(j->fd, q, j->q, qsize, KNOT_RCODE_REFUSED, 0);
