@@ -363,20 +363,29 @@ static bool deliver_due(outbox_t *o)
 
 static void tick(outbox_t *o)
 {
+	/* A job that answers "more" is called again, up to its rounds: each
+	 * call is a request of its own, so updates queued meanwhile go
+	 * between them. */
 	static const struct {
 		wop_fn op;
 		const char *what;
+		int rounds;
 	} jobs[] = {
-		{ op_abuse_tick, "abuse desk" },
-		{ op_accounts_tick, "accounts" },
+		{ op_abuse_tick, "abuse desk", 1 },
+		{ op_accounts_tick, "accounts", 1 },
+		{ op_history_tick, "history", 40 },
 	};
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
-		wreq_t req = { .op = jobs[i].op };
-		writer_call(o->writer, &req);
-		if (req.status != 0)
-			log_warn("%s housekeeping failed: %s%s%s", jobs[i].what,
-			         ddns_strerror(req.status), req.msg[0] ? ": " : "", req.msg);
-		json_decref(req.result);
+		bool more = true;
+		for (int round = 0; more && round < jobs[i].rounds && !atomic_load(&o->stop); round++) {
+			wreq_t req = { .op = jobs[i].op };
+			writer_call(o->writer, &req);
+			if (req.status != 0)
+				log_warn("%s housekeeping failed: %s%s%s", jobs[i].what,
+				         ddns_strerror(req.status), req.msg[0] ? ": " : "", req.msg);
+			more = req.status == 0 && json_is_true(json_object_get(req.result, "more"));
+			json_decref(req.result);
+		}
 	}
 }
 

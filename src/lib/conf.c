@@ -71,6 +71,8 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "http-conns-per-ip", T_UINT, 1, 1000000, "256", SRV(http_conns_per_ip) },
 	{ S_SERVER, "http-timeout",     T_UINT,  1, 3600, "10", SRV(http_timeout) },
 	{ S_SERVER, "journal-max",      T_UINT,  1, 100000000, "100000", SRV(journal_max) },
+	{ S_SERVER, "history-keep",     T_DUR,   0, 10 * 365 * 86400, "90d", SRV(history_keep) },
+	{ S_SERVER, "history-max",      T_UINT,  0, 100000000, "1000", SRV(history_max) },
 	{ S_SERVER, "wal-limit",        T_UINT,  1, 65536, "256", SRV(wal_limit) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },
 	/* the abuse desk (docs/abuse.md) */

@@ -628,7 +628,7 @@ int db_tsig_get(db_t *db, const char *name, db_tsig_t *k)
 
 /* ---- history and journal ---- */
 
-int db_history_add(db_t *db, const db_history_t *h)
+int db_history_add(db_t *db, const db_history_t *h, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO history(host, time, src, client, old, new, result) "
 	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -642,7 +642,38 @@ int db_history_add(db_t *db, const db_history_t *h)
 	sqlite3_bind_text(st, 5, h->old, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, h->new_, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, h->result, -1, SQLITE_STATIC);
-	return db_step_insert(db, st, NULL);
+	return db_step_insert(db, st, id);
+}
+
+int db_history_trim(db_t *db, int64_t host, unsigned keep)
+{
+	/* Without keep rows the subquery is NULL and nothing matches. */
+	static const char sql[] = "DELETE FROM history WHERE host = ?1 AND id < "
+	                          "(SELECT id FROM history WHERE host = ?1 "
+	                          " ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, host);
+	sqlite3_bind_int64(st, 2, keep > 0 ? keep - 1 : 0);
+	return db_step_done(st);
+}
+
+int db_history_expire(db_t *db, int64_t before, int limit, int *n)
+{
+	/* Rows are written in time order, so the oldest are the first ids:
+	 * looking at the first limit ids bounds the work even when a clock
+	 * set back left a newer row among them. */
+	static const char sql[] = "DELETE FROM history WHERE id IN "
+	                          "(SELECT id FROM history ORDER BY id LIMIT ?2) AND time < ?1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL)
+		return DDNS_EDB;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int(st, 2, limit);
+	int ret = db_step_done(st);
+	*n = ret == 0 ? sqlite3_changes(db_handle(db)) : 0;
+	return ret;
 }
 
 int db_history_foreach_all(db_t *db, int (*fn)(const db_history_t *h, void *ctx), void *ctx)

@@ -151,7 +151,13 @@ typedef struct {
 	char result[64];
 } db_history_t;
 
-int db_history_add(db_t *db, const db_history_t *h);
+/* Adds h; its new id in *id when id is not NULL. */
+int db_history_add(db_t *db, const db_history_t *h, int64_t *id);
+/* Deletes the rows of host older than its newest keep (keep >= 1). */
+int db_history_trim(db_t *db, int64_t host, unsigned keep);
+/* Deletes those of the oldest limit rows (of all hosts) written before
+ * `before`; how many went in *n. */
+int db_history_expire(db_t *db, int64_t before, int limit, int *n);
 /* Newest first, at most limit rows (0: all). */
 int db_history_foreach(db_t *db, int64_t host, int limit,
                        int (*fn)(const db_history_t *h, void *ctx), void *ctx);

@@ -241,7 +241,7 @@ static int import_rest(imp_t *im, json_t *dump)
 		snprintf(h.old, sizeof(h.old), "%s", str(o, "old"));
 		snprintf(h.new_, sizeof(h.new_), "%s", str(o, "new"));
 		snprintf(h.result, sizeof(h.result), "%s", str(o, "result"));
-		if ((ret = db_history_add(im->db, &h)) != 0)
+		if ((ret = db_history_add(im->db, &h, NULL)) != 0)
 			return ret;
 	}
 	json_array_foreach(json_object_get(dump, "audit"), i, o) {

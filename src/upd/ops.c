@@ -165,6 +165,54 @@ typedef struct {
 	size_t n, cap;
 } ids_t;
 
+/* Every TRIM_EVERY-th history row written, its host's rows beyond
+ * history-max go: the check costs a walk over history-max index entries,
+ * so it is not made for every update, and a host keeps at most about
+ * history-max + TRIM_EVERY rows. */
+#define TRIM_EVERY 32
+
+/* One row of a host's update history, from old to h (or to `what`). */
+static int add_history(wctx_t *w, const db_host_t *old, const db_host_t *h, const char *src,
+                       const char *client, const char *what, const char *result)
+{
+	db_history_t hist;
+	memset(&hist, 0, sizeof(hist));
+	hist.host = h->id;
+	hist.time = wctx_now(w);
+	snprintf(hist.src, sizeof(hist.src), "%s", src);
+	snprintf(hist.client, sizeof(hist.client), "%s", client);
+	summary(old, hist.old, sizeof(hist.old));
+	if (what)
+		snprintf(hist.new_, sizeof(hist.new_), "%s", what);
+	else
+		summary(h, hist.new_, sizeof(hist.new_));
+	snprintf(hist.result, sizeof(hist.result), "%s", result);
+	int64_t id;
+	int ret = db_history_add(wctx_db(w), &hist, &id);
+	unsigned max = wctx_conf(w)->history_max;
+	if (ret == 0 && max > 0 && id % TRIM_EVERY == 0)
+		ret = db_history_trim(wctx_db(w), h->id, max);
+	return ret;
+}
+
+/* Rows deleted per round of op_history_tick: each costs about what writing
+ * it did, and a round holds up the updates queued behind it. */
+#define EXPIRE_ROWS 250
+
+int op_history_tick(wctx_t *w, wreq_t *r)
+{
+	unsigned keep = wctx_conf(w)->history_keep;
+	if (keep == 0)
+		return 0;
+	int n;
+	int ret = db_history_expire(wctx_db(w), wctx_now(w) - (int64_t)keep, EXPIRE_ROWS, &n);
+	if (ret == 0 && n > 0) {
+		r->changed = true;
+		r->result = json_pack("{s:i, s:b}", "deleted", n, "more", n == EXPIRE_ROWS);
+	}
+	return ret;
+}
+
 static int collect_host(const db_host_t *h, void *ctx)
 {
 	ids_t *l = ctx;
@@ -455,16 +503,7 @@ int op_host_update(wctx_t *w, wreq_t *r)
 			snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
 		return ret;
 	}
-	db_history_t hist;
-	memset(&hist, 0, sizeof(hist));
-	hist.host = h.id;
-	hist.time = h.updated;
-	snprintf(hist.src, sizeof(hist.src), "%s", a->src);
-	snprintf(hist.client, sizeof(hist.client), "%s", a->client);
-	summary(&old, hist.old, sizeof(hist.old));
-	summary(&h, hist.new_, sizeof(hist.new_));
-	snprintf(hist.result, sizeof(hist.result), "good");
-	if ((ret = db_history_add(db, &hist)) != 0)
+	if ((ret = add_history(w, &old, &h, a->src, a->client, NULL, "good")) != 0)
 		return ret;
 	if (a->actor[0] && (ret = audit(w, a->actor, "host.update", a->fqdn, NULL, NULL)) != 0)
 		return ret;
@@ -493,15 +532,8 @@ int op_host_state(wctx_t *w, wreq_t *r)
 	snprintf(h.reason, sizeof(h.reason), "%s", a->suspend ? a->reason : "");
 	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0)
 		return ret;
-	db_history_t hist;
-	memset(&hist, 0, sizeof(hist));
-	hist.host = h.id;
-	hist.time = wctx_now(w);
-	snprintf(hist.src, sizeof(hist.src), "%s", a->actor);
-	summary(&old, hist.old, sizeof(hist.old));
-	summary(&h, hist.new_, sizeof(hist.new_));
-	snprintf(hist.result, sizeof(hist.result), "%s", a->suspend ? "suspended" : "resumed");
-	if ((ret = db_history_add(wctx_db(w), &hist)) != 0)
+	if ((ret = add_history(w, &old, &h, a->actor, "", NULL,
+	                       a->suspend ? "suspended" : "resumed")) != 0)
 		return ret;
 	ret = audit(w, a->actor, a->suspend ? "host.suspend" : "host.resume", a->fqdn, a->reason,
 	            a->evidence);
@@ -528,15 +560,9 @@ int op_host_block(wctx_t *w, wreq_t *r)
 	snprintf(h.reason, sizeof(h.reason), "%s", a->reason);
 	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0)
 		return ret;
-	db_history_t hist;
-	memset(&hist, 0, sizeof(hist));
-	hist.host = h.id;
-	hist.time = wctx_now(w);
-	snprintf(hist.src, sizeof(hist.src), "%s", a->evidence);
-	summary(&old, hist.old, sizeof(hist.old));
-	snprintf(hist.new_, sizeof(hist.new_), "updates blocked: %s", a->reason);
-	snprintf(hist.result, sizeof(hist.result), "blocked");
-	if ((ret = db_history_add(wctx_db(w), &hist)) != 0)
+	char what[DB_TEXT_MAX];
+	snprintf(what, sizeof(what), "updates blocked: %s", a->reason);
+	if ((ret = add_history(w, &old, &h, a->evidence, "", what, "blocked")) != 0)
 		return ret;
 	ret = audit(w, a->actor, "host.block", a->fqdn, a->reason, a->evidence);
 	if (ret == 0)

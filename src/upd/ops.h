@@ -192,6 +192,11 @@ typedef struct {
  * within unconfirmed-expire are deleted, a batch at a time. */
 int op_accounts_tick(wctx_t *w, wreq_t *r);
 
+/* Housekeeping (args: NULL): update history older than history-keep is
+ * deleted, a bounded number of rows per call; result {"deleted", "more"}
+ * when there was any, "more" when the next call would find more. */
+int op_history_tick(wctx_t *w, wreq_t *r);
+
 /* Sign-up: an unverified user, its verification token and mail. */
 int op_signup(wctx_t *w, wreq_t *r);
 /* Confirms an address with a mailed token (hash). */

@@ -20,7 +20,7 @@ import pytest
 import ctlclient
 from ddnstest import (DATA, ZONES, Ddnsd, ddnsctl, ddnsctl_json,
                       ddnsd_control_socket, make_query, exchange, parse,
-                      soa_serial, sqlite)
+                      soa_serial, sqlite, wait_for)
 
 PW = "correct horse battery staple"
 USAGE_LINE = re.compile(r"^ddnsctl: \S")
@@ -362,6 +362,56 @@ def test_history_rows(server):
     lines = [l for l in ok(d, "host", "show", h).splitlines() if l.startswith("history:")]
     assert len(lines) == 4
     assert "198.51.100.1" in lines[-1] and "198.51.100.2" in lines[-1]
+
+
+def history_count(d, fqdn):
+    return int(sqlite(d.db, "SELECT count(*) FROM history WHERE host = "
+                      f"(SELECT id FROM host WHERE name = '{fqdn}');"))
+
+
+def test_history_max_bounds_a_hosts_history(make_ddnsd):
+    """A host's history does not grow without end: with history-max = 5
+    each host keeps its newest 5 rows, plus at most the 32 written since
+    the last trim (one row in 32 triggers it), and the other hosts'
+    rows are untouched."""
+    d = make_ddnsd(server={"history-max": "5"})
+    add_user(d, "alice")
+    busy, quiet = "busy.dyn.example", "quiet.dyn.example"
+    ok(d, "host", "add", busy, "--owner", "alice", "--ipv4", "198.51.100.1")
+    ok(d, "host", "add", quiet, "--owner", "alice", "--ipv4", "192.0.2.1")
+    for i in range(2, 5):
+        ok(d, "host", "set", quiet, "--ipv4", f"192.0.2.{i}")
+    for i in range(2, 122):
+        ok(d, "host", "set", busy, "--ipv4", f"198.51.100.{i}")
+    n = history_count(d, busy)
+    assert 5 <= n <= 5 + 32, f"{busy} keeps {n} history rows"
+    hist = ok_json(d, "host", "show", busy)["history"]
+    # The newest rows are the ones kept, newest first.
+    for row, i in zip(hist[:5], range(121, 116, -1)):
+        assert f"198.51.100.{i}" in row["new"], (i, row)
+    assert history_count(d, quiet) == 3
+    assert values(d, busy, "A") == {"198.51.100.121"}
+
+
+def test_history_keep_expires_old_rows(make_ddnsd):
+    """Rows older than history-keep are deleted by the housekeeping that
+    runs every 5 s; a newer row stays, and the host itself is untouched."""
+    d = make_ddnsd(server={"history-keep": "3s"})
+    add_user(d, "alice")
+    h = "old.dyn.example"
+    ok(d, "host", "add", h, "--owner", "alice", "--ipv4", "198.51.100.1")
+    for i in range(2, 6):
+        ok(d, "host", "set", h, "--ipv4", f"198.51.100.{i}")
+    assert history_count(d, h) == 4
+    audit_before = len(ok_json(d, "audit"))
+    wait_for("the old history to expire", lambda: history_count(d, h) == 0, timeout=30)
+    ok(d, "host", "set", h, "--ipv4", "198.51.100.9")
+    hist = ok_json(d, "host", "show", h)["history"]
+    assert len(hist) == 1 and "198.51.100.9" in hist[0]["new"], hist
+    assert values(d, h, "A") == {"198.51.100.9"}
+    # Housekeeping is not an administrative action: the audit log only
+    # gained the update.
+    assert len(ok_json(d, "audit")) == audit_before + 1
 
 
 def test_status_reports_serials(server):
