@@ -2,7 +2,9 @@
 /*
  * ddnsd: the daemon's main. Reads the configuration, binds the sockets,
  * loads the zones from the database, starts the DNS threads and then waits
- * for signals: SIGHUP reloads zone settings, SIGTERM/SIGINT stop cleanly.
+ * for signals: SIGHUP reloads zone settings, SIGUSR1 reopens the access
+ * log (after logrotate moved it; SIGHUP does too), SIGTERM/SIGINT stop
+ * cleanly.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -168,6 +170,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -264,8 +267,15 @@ int main(int argc, char **argv)
 		int sig;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
-		if (sig == SIGHUP) {
-			reload(&d);
+		if (sig == SIGHUP || sig == SIGUSR1) {
+			if (sig == SIGHUP)
+				reload(&d);
+			int e = http_server_reopen_log(d.http);
+			if (e != 0)
+				log_err("cannot reopen the access log: %s; still writing to the old file",
+				        strerror(-e));
+			else if (sig == SIGUSR1)
+				log_info("reopened the access log");
 			continue;
 		}
 		log_info("stopping on signal %d", sig);

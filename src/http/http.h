@@ -34,6 +34,10 @@ void http_server_set_stats(http_server_t *s, struct stats *stats);
 struct xfr;
 struct notifier;
 void http_server_set_replication(http_server_t *s, struct xfr *xfr, struct notifier *notifier);
+/* Opens the access log's file anew (after logrotate moved it) and puts it
+ * in the place of the old one; lines gathered meanwhile go to the new
+ * file. 0 (also without an access log), or -errno with the old file kept. */
+int http_server_reopen_log(http_server_t *s);
 /* Stops accepting, lets the loops finish, joins every thread. */
 void http_server_stop(http_server_t *s);
 void http_server_free(http_server_t *s);

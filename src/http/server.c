@@ -338,6 +338,25 @@ fail:
 	return NULL;
 }
 
+static int open_log(const conf_t *conf)
+{
+	return open(conf->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+int http_server_reopen_log(http_server_t *s)
+{
+	if (s == NULL || s->access_fd < 0)
+		return 0;
+	int fd = open_log(s->conf);
+	if (fd < 0)
+		return -errno;
+	/* One atomic step: a thread writing meanwhile writes whole to one
+	 * file or the other, and the descriptor's number never changes. */
+	int ret = dup3(fd, s->access_fd, O_CLOEXEC) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, char *err,
                     size_t errlen)
 {
@@ -402,7 +421,7 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 		goto fail;
 	}
 	if (conf->access_log[0] != '\0') {
-		s->access_fd = open(conf->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		s->access_fd = open_log(conf);
 		if (s->access_fd < 0) {
 			snprintf(err, errlen, "access-log %s: %s", conf->access_log, strerror(errno));
 			ret = -errno;

@@ -4,14 +4,15 @@ request, without secrets."""
 
 import json
 import shutil
+import signal
 import ssl
 import subprocess
 import urllib.request
 
 import pytest
 
-from ddnstest import (DDNSD, Ddnsd, addrs, free_port, http_request, make_cert, new_account,
-                      start_http_ddnsd, wait_for)
+from ddnstest import (DDNSD, REPO, Ddnsd, addrs, free_port, http_request, make_cert,
+                      new_account, start_http_ddnsd, wait_for)
 
 
 @pytest.fixture
@@ -171,6 +172,57 @@ def test_connections_per_address_are_capped(tmp_path):
                 assert time.monotonic() < deadline, "the cap never released its places"
                 time.sleep(0.05)
         assert r.status == 200
+    finally:
+        d.stop()
+        d.cleanup()
+
+
+def numbered(path):
+    """The n= of every /checkip?n= line of an access log file, sorted (two
+    HTTP threads write their lines each in its own order)."""
+    if not path.exists():
+        return []
+    return sorted(int(json.loads(x)["path"].split("n=")[1]) for x in path.read_text().splitlines()
+            if "/checkip?n=" in x)
+
+
+@pytest.mark.skipif(shutil.which("logrotate") is None, reason="logrotate not installed")
+def test_logrotate_with_the_shipped_config_loses_no_line(tmp_path):
+    """dist/ddnsd.logrotate run by the real logrotate: it moves the access
+    log and signals ddnsd (SIGUSR1), which writes on into a new file;
+    every request is in exactly one of the two. SIGHUP reopens it too."""
+    log = tmp_path / "access.log"
+    d = start_http_ddnsd(tmp_path / "d", server={"access-log": str(log)})
+    try:
+        def ask(lo, hi):
+            for i in range(lo, hi):
+                assert http_request(d.http_port, f"/checkip?n={i}").status == 200
+        ask(0, 50)
+        wait_for("50 lines", lambda: len(numbered(log)) == 50, timeout=10)
+        shipped = (REPO / "dist" / "ddnsd.logrotate").read_text()
+        assert "/var/log/ddnsd/access.log {" in shipped and "pkill -USR1 -x ddnsd" in shipped
+        conf = tmp_path / "logrotate.conf"
+        conf.write_text(shipped.replace("/var/log/ddnsd/access.log", str(log)).replace(
+            "systemctl kill --signal=USR1 ddnsd.service 2>/dev/null || pkill -USR1 -x ddnsd",
+            f"kill -USR1 {d.proc.pid}"))
+        r = subprocess.run(["logrotate", "-f", "-s", str(tmp_path / "state"), str(conf)],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        rotated = tmp_path / "access.log.1"
+        assert numbered(rotated) == list(range(50))
+        wait_for("the reopen", lambda: "reopened the access log" in d.log_tail(), timeout=10)
+        ask(50, 80)
+        wait_for("30 new lines", lambda: len(numbered(log)) == 30, timeout=10)
+        assert numbered(log) == list(range(50, 80))
+        assert numbered(rotated) == list(range(50))
+        # SIGHUP (a reload) opens it anew as well.
+        log.rename(tmp_path / "access.log.x")
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for("the reload", lambda: "reloaded the zone settings" in d.log_tail(), timeout=10)
+        ask(80, 90)
+        wait_for("10 lines", lambda: len(numbered(log)) == 10, timeout=10)
+        assert numbered(tmp_path / "access.log.x") == list(range(50, 80))
+        d.assert_alive()
     finally:
         d.stop()
         d.cleanup()
