@@ -62,8 +62,10 @@ class Run:
     """Options of one suite run (filled from bench/run's command line)."""
 
     def __init__(self, repo, outdir, hosts, reps, duration, rate, only,
-                 workers=2, keep=False, retries=RETRIES, patience=30):
+                 workers=2, keep=False, retries=RETRIES, patience=30, pairs=0):
         self.repo, self.outdir = repo, outdir
+        # adjacent fixed-rate runs of ddnsd and echo (cpu_pairs)
+        self.pairs = pairs
         self.hosts, self.reps, self.duration = hosts, reps, duration
         self.rate, self.only, self.workers, self.keep = rate, only, workers, keep
         # a busy machine: how often to redo a run, how long to wait for quiet
@@ -283,6 +285,34 @@ class Contender:
                 shutil.rmtree(self.work, ignore_errors=True)
 
 
+def cpu_pairs(run, cs, qfile):
+    """ddnsd's and the echo responder's CPU per query at the fixed rate in
+    run.pairs pairs of adjacent runs, half of the duration each, the order
+    swapped every pair (ddnsd first, then echo first, ...): what the machine
+    does to both within a few seconds cancels in the pair's ratio, where a
+    round of repetitions puts a minute between them. Into ddnsd's row as
+    "cpu_pairs": [[ddnsd, echo], ...] in µs per query."""
+    by = {c.srv.name: c for c in cs if c.ok}
+    d, e = by.get("ddnsd"), by.get("echo")
+    if not (d and e and run.pairs):
+        return
+    _say("-- CPU per query, ddnsd and echo in %d pairs of adjacent runs"
+         % run.pairs)
+    d.res["cpu_pairs"] = pairs = []
+    try:
+        for j in range(run.pairs):
+            v = {}
+            for c in (d, e) if j % 2 == 0 else (e, d):
+                r = _clean_run(c.srv, qfile, run.duration / 2, run.rate, c.log,
+                               retries=run.retries, patience=run.patience)
+                v[c.srv.name] = r["cpu_us_per_q"]
+            pairs.append([v["ddnsd"], v["echo"]])
+            _say("  pair %d: ddnsd %.2f, echo %.2f us/q: %.3f"
+                 % (j + 1, v["ddnsd"], v["echo"], v["ddnsd"] / v["echo"]))
+    except Exception as ex:                 # the rows stay valid
+        _say("  pairs stopped: %s" % str(ex).splitlines()[0][:200])
+
+
 def run_suite(run):
     """Run the DNS suite; returns a list of result dicts.
 
@@ -318,6 +348,7 @@ def run_suite(run):
                 for c in live[k:] + live[:k]:
                     if c.ok:
                         c.rep(i)
+            cpu_pairs(run, cs, qfile)
         finally:
             for c in cs:
                 c.teardown()
