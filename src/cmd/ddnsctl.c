@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,13 @@ static void print_imported(const json_t *r)
 	       ji(r, "users"), ji(r, "hosts"));
 }
 
+static void print_backup(const json_t *r)
+{
+	printf("backup %s: %lld bytes, %lld user(s), %lld host(s), check %s, %.1f s\n", js(r, "path"),
+	       ji(r, "bytes"), ji(r, "users"), ji(r, "hosts"), js(r, "check"),
+	       json_number_value(json_object_get(r, "seconds")));
+}
+
 static void print_json(const json_t *r)
 {
 	char *s = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -447,6 +455,7 @@ static const opt_t O_AUDIT[] = { { "--verify", "verify", O_FLAG }, { 0 } };
 static const opt_t O_OUTBOX[] = { { "--pending", "pending", O_FLAG }, { "--limit", "limit", O_INT }, { 0 } };
 static const opt_t O_NONE[] = { { 0 } };
 static const char *const P_ID[] = { "id" };
+static const char *const P_PATH[] = { "path" };
 static const opt_t O_ABUSE_LIST[] = { { "--all", "all", O_FLAG }, { "--status", "status", O_STR },
                                       { "--host", "host", O_STR }, { 0 } };
 static const opt_t O_ABUSE_DECIDE[] = { { "--reason", "reason", O_STR }, { 0 } };
@@ -503,6 +512,8 @@ static const cmd_t commands[] = {
 	  "show the running server's zones and serials, and what its secondaries took" },
 	{ "outbox", "[--pending] [--limit N]", "outbox", NULL, 0, O_OUTBOX, NULL, outboxcmd_print, false,
 	  false, "list notifications to owners and reporters, newest first" },
+	{ "backup", "FILE", "backup", P_PATH, 1, O_NONE, NULL, print_backup, false, false,
+	  "copy the database while ddnsd runs into a new FILE (consistent, checked, mode 0600)" },
 	{ "export", "> dump.json", "export", NULL, 0, O_NONE, NULL, print_json, false, false,
 	  "print everything as JSON" },
 	{ "import", "< dump.json", "import", NULL, 0, O_NONE, NULL, print_imported, false, true,
@@ -647,10 +658,30 @@ static int read_password(json_t *args)
 	return 0;
 }
 
+/* ddnsd runs elsewhere than ddnsctl: a relative path is made absolute
+ * against ddnsctl's directory (the file itself need not exist yet). */
+static int absolute_path(json_t *args)
+{
+	const char *p = json_string_value(json_object_get(args, "path"));
+	if (p == NULL || p[0] == '\0')
+		return fail("missing FILE");
+	if (p[0] == '/')
+		return 0;
+	char cwd[PATH_MAX], full[PATH_MAX + 256];
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return fail("cannot tell the current directory: %s", strerror(errno));
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", cwd, p) >= sizeof(full))
+		return fail("%s: path too long", p);
+	json_object_set_new(args, "path", json_string(full));
+	return 0;
+}
+
 static int remote(ctl_t *ctl, const cmd_t *cmd, int argc, char **argv)
 {
 	json_t *args = json_object();
 	int ret = build_args(cmd, argc, argv, args);
+	if (ret == 0 && cmd->pos == P_PATH)
+		ret = absolute_path(args);
 	if (ret == 0 && cmd->password)
 		ret = read_password(args);
 	if (ret == 0 && cmd->stdin_json) {

@@ -32,6 +32,7 @@ struct ctl_job {
 		op_abuse_decide_t abuse_decide;
 		op_reporter_t reporter;
 		op_account_t account;
+		op_audit_note_t note;
 		json_t *import;
 	} a;
 	db_host_t host;              /* a host update's result (a.host_update.out) */

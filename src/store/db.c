@@ -533,6 +533,62 @@ int db_page_size(db_t *db)
 	return size > 0 ? size : 4096;
 }
 
+int db_backup(db_t *db, const char *path)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->h, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK)
+		return DDNS_EDB;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : DDNS_EDB;
+}
+
+/* The one-row, one-column answer of sql as text into out; 0 or DDNS_EDB. */
+static int one_text(sqlite3 *h, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int ret = DDNS_EDB;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return ret;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(out, len, "%s", t ? (const char *)t : "");
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int db_check_file(const char *path, int64_t *users, int64_t *hosts, char *err, size_t errlen)
+{
+	sqlite3 *h = NULL;
+	char v[256] = "";
+	int ret = DDNS_EMALF;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+		goto out;
+	}
+	if (one_text(h, "PRAGMA quick_check", v, sizeof(v)) != 0 || strcmp(v, "ok") != 0) {
+		snprintf(err, errlen, "quick_check: %s", v[0] ? v : sqlite3_errmsg(h));
+		goto out;
+	}
+	if (one_text(h, "SELECT count(*) FROM user", v, sizeof(v)) != 0) {
+		snprintf(err, errlen, "not a ddnsd database: %s", sqlite3_errmsg(h));
+		goto out;
+	}
+	*users = strtoll(v, NULL, 10);
+	if (one_text(h, "SELECT count(*) FROM host", v, sizeof(v)) != 0) {
+		snprintf(err, errlen, "not a ddnsd database: %s", sqlite3_errmsg(h));
+		goto out;
+	}
+	*hosts = strtoll(v, NULL, 10);
+	ret = 0;
+out:
+	sqlite3_close(h);
+	return ret;
+}
+
 int db_wal_restart(db_t *db)
 {
 	/* Readers' transactions are short; one that is not (a long export)

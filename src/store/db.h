@@ -68,6 +68,13 @@ int db_wal_restart(db_t *db);
 
 /* The database's page size. */
 int db_page_size(db_t *db);
+/* A consistent copy of the whole database into path (VACUUM INTO: an
+ * empty or missing file), taken while the writer goes on. */
+int db_backup(db_t *db, const char *path);
+/* Opens the database file at path read-only and checks it (PRAGMA
+ * quick_check); its users and hosts. DDNS_EMALF with the reason in err
+ * when it is not a sound ddnsd database. */
+int db_check_file(const char *path, int64_t *users, int64_t *hosts, char *err, size_t errlen);
 
 int db_begin(db_t *db);
 /* A read transaction: a consistent snapshot without blocking the writer. */

@@ -546,6 +546,12 @@ int op_host_state(wctx_t *w, wreq_t *r)
 	return ret;
 }
 
+int op_audit_note(wctx_t *w, wreq_t *r)
+{
+	const op_audit_note_t *a = r->args;
+	return audit(w, a->actor, a->action, a->target, NULL, NULL);
+}
+
 int op_host_block(wctx_t *w, wreq_t *r)
 {
 	op_host_state_t *a = r->args;

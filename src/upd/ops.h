@@ -151,6 +151,15 @@ int op_token_add(wctx_t *w, wreq_t *r);
 int op_tsig_add(wctx_t *w, wreq_t *r);
 int op_token_revoke(wctx_t *w, wreq_t *r);
 
+/* An audit row and nothing else, for what was done outside the writer (a
+ * backup). */
+typedef struct {
+	char actor[OP_ACTOR_MAX];
+	char action[64];
+	char target[256];
+} op_audit_note_t;
+int op_audit_note(wctx_t *w, wreq_t *r);
+
 /* Blocks a host's updates for abusive polling (args: op_host_state_t,
  * reason says what it did). Its records stay served. */
 int op_host_block(wctx_t *w, wreq_t *r);

@@ -414,6 +414,77 @@ def test_history_keep_expires_old_rows(make_ddnsd):
     assert len(ok_json(d, "audit")) == audit_before + 1
 
 
+def test_backup_while_updates_flow_restores_the_same_service(make_ddnsd, tmp_path):
+    """ddnsctl backup copies the database while ddnsd runs and a client
+    keeps changing a host: the copy is consistent and checked, readable
+    by the server's user only, audited, and a server started on it
+    answers as the original did (the changing host with one of the
+    addresses it was given)."""
+    import os
+    import shutil
+    import subprocess
+    import threading
+    from ddnstest import DDNSCTL
+    d = make_ddnsd()
+    add_user(d, "alice", "--max-hosts", "20")
+    add_user(d, "bob", "--max-hosts", "20")
+    hosts = [f"b{i}.dyn.example" for i in range(12)]
+    for i, h in enumerate(hosts):
+        ok(d, "host", "add", h, "--owner", "alice" if i % 2 else "bob",
+           "--ipv4", f"192.0.2.{i + 1}", "--ipv6", f"2001:db8::{i + 1}")
+    ok(d, "token", "add", hosts[0])
+    busy = "busy.dyn.example"
+    ok(d, "host", "add", busy, "--owner", "alice", "--ipv4", "198.51.100.1")
+    stop, given, errors = threading.Event(), {"198.51.100.1"}, []
+
+    def churn():
+        i = 0
+        while not stop.is_set():
+            ip = f"198.51.100.{i % 250 + 1}"
+            given.add(ip)
+            r = ddnsctl(d, "host", "set", busy, "--ipv4", ip, check=False)
+            if r.returncode != 0 and "nochg" not in r.stdout:
+                errors.append(r.stderr)
+            i += 1
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        wait_for("the changes to flow", lambda: len(given) > 5)
+        # A relative FILE is made absolute against ddnsctl's directory.
+        r = subprocess.run([str(DDNSCTL), "-c", str(d.conf), "backup", "snap.db"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors, errors
+    path = tmp_path / "snap.db"
+    assert r.returncode == 0 and r.stderr == "", r
+    assert re.fullmatch(rf"backup {re.escape(str(path))}: \d+ bytes, 2 user\(s\), 13 host\(s\), "
+                        r"check ok, \d+\.\d s\n", r.stdout), r.stdout
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    rows = [a for a in ok_json(d, "audit") if a["action"] == "db.backup"]
+    assert [a["target"] for a in rows] == [str(path)], rows
+    # Never over an existing file; nothing is written where it fails.
+    before = path.read_bytes()
+    fails(d, ["backup", str(path)], "File exists")
+    assert path.read_bytes() == before
+    fails(d, ["backup", str(tmp_path / "no" / "such.db")], "No such file or directory")
+    assert not (tmp_path / "no").exists()
+
+    # Restore: a new server whose database is the copy.
+    restored = make_ddnsd("restored", start=False, zonefiles={})
+    shutil.copy(path, restored.db)
+    restored.start()
+    for h in hosts:
+        for rdtype in ("A", "AAAA"):
+            assert values(restored, h, rdtype) == values(d, h, rdtype), (h, rdtype)
+    got = values(restored, busy, "A")
+    assert len(got) == 1 and got <= given, got
+    assert serial(restored) <= serial(d)
+    assert ok(restored, "user", "list") == ok(d, "user", "list")
+    assert ok_json(restored, "audit", "--verify")["intact"] is True
+
+
 def test_status_reports_serials(server):
     d = server
     add_user(d, "alice")
