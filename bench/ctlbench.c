@@ -7,8 +7,11 @@
  * checks, for every Nth acknowledged change, that DNS already answers the
  * new address (visibility right after the acknowledgement).
  *
- *   ctlbench SOCKET CLIENTS SECONDS ZONE NHOSTS [DNSPORT]
+ *   ctlbench SOCKET CLIENTS SECONDS ZONE NHOSTS [DNSPORT [RATE]]
  * Hosts are named hostNNNNNNN.ZONE (7 digits), as bench/run creates them.
+ * RATE > 0: at most RATE changes a second over all clients, sent on a
+ * fixed schedule by whichever client is free (open loop while a client
+ * is free; DNSPORT 0 skips the visibility checks).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 	zone = argv[4];
 	nhosts = (unsigned)atoi(argv[5]);
 	int dnsport = argc > 6 ? atoi(argv[6]) : 0;
+	double rate = argc > 7 ? atof(argv[7]) : 0;
 	salt = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)getpid();
 	salt &= 0x1ffff;
 	client_t *cl = calloc(nclients, sizeof(*cl));
@@ -144,14 +148,37 @@ int main(int argc, char **argv)
 		epoll_ctl(ep, EPOLL_CTL_ADD, cl[i].fd, &ev);
 	}
 	double start = now(), end = start + secs;
-	for (unsigned i = 0; i < nclients; i++)
+	/* Paced: the free clients wait in a stack for the next slot. */
+	client_t **idle = calloc(nclients, sizeof(*idle));
+	unsigned nidle = 0;
+	double slot = start;
+	unsigned inflight = 0;
+	for (unsigned i = 0; i < nclients; i++) {
+		if (rate > 0) {
+			idle[nidle++] = &cl[i];
+			continue;
+		}
 		send_next(&cl[i]);
+		inflight++;
+	}
 	uint64_t ok = 0, errors = 0, checked = 0, visible = 0, nochg = 0;
-	unsigned inflight = nclients;
-	while (inflight > 0) {
+	for (;;) {
+		double t0 = now();
+		while (rate > 0 && nidle > 0 && slot <= t0 && t0 < end) {
+			send_next(idle[--nidle]);
+			inflight++;
+			slot += 1.0 / rate;
+			if (slot < t0 - 0.05)
+				slot = t0; /* far behind: no catch-up burst */
+		}
+		if (inflight == 0 && (rate <= 0 || t0 >= end))
+			break;
+		int wait = 5000;
+		if (rate > 0 && nidle > 0 && t0 < end)
+			wait = slot > t0 ? (int)((slot - t0) * 1000) + 1 : 0;
 		struct epoll_event evs[256];
-		int n = epoll_wait(ep, evs, 256, 5000);
-		if (n <= 0) {
+		int n = epoll_wait(ep, evs, 256, wait);
+		if (n < 0 || (n == 0 && wait == 5000)) {
 			fprintf(stderr, "ctlbench: no reply for 5 s\n");
 			return 1;
 		}
@@ -184,10 +211,13 @@ int main(int argc, char **argv)
 			}
 			c->inlen = 0;
 			c->seq++;
-			if (t < end)
+			if (t < end && rate <= 0) {
 				send_next(c);
-			else
-				inflight--;
+				continue;
+			}
+			inflight--;
+			if (rate > 0)
+				idle[nidle++] = c;
 		}
 	}
 	double el = now() - start;
