@@ -15,6 +15,7 @@
 #include "upd/ops.h"
 #include "lib/errors.h"
 #include "lib/log.h"
+#include "lib/strbuf.h"
 #include "store/abuse.h"
 
 #define POLL_MS 1000
@@ -77,52 +78,6 @@ int op_outbox_mark(wctx_t *w, wreq_t *r)
 
 /* ---- composing ---- */
 
-/* A growing string; an allocation failure is sticky. */
-typedef struct {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} buf_t;
-
-static void add(buf_t *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (np == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void adds(buf_t *b, const char *s)
-{
-	add(b, s, strlen(s));
-}
-
-static void addf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void addf(buf_t *b, const char *fmt, ...)
-{
-	char tmp[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 static bool ascii(const char *s)
 {
 	for (; *s; s++)
@@ -133,10 +88,10 @@ static bool ascii(const char *s)
 
 /* The Subject header's value: as it is when ASCII, otherwise RFC 2047
  * encoded words of at most 45 bytes each, never splitting a character. */
-static void add_subject(buf_t *b, const char *s)
+static void add_subject(strbuf_t *b, const char *s)
 {
 	if (ascii(s)) {
-		adds(b, s);
+		sb_adds(b, s);
 		return;
 	}
 	size_t len = strlen(s);
@@ -147,37 +102,37 @@ static void add_subject(buf_t *b, const char *s)
 		char enc[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];
 		sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)s + i, n,
 		                  sodium_base64_VARIANT_ORIGINAL);
-		addf(b, "%s=?utf-8?B?%s?=", i ? "\r\n " : "", enc);
+		sb_printf(b, "%s=?utf-8?B?%s?=", i ? "\r\n " : "", enc);
 		i += n;
 	}
 }
 
 /* An RFC 5322 message: headers, then the body with CRLF line ends. */
-static int compose(outbox_t *o, const db_outbox_t *m, buf_t *b)
+static int compose(outbox_t *o, const db_outbox_t *m, strbuf_t *b)
 {
 	char date[64];
 	time_t t = (time_t)m->created;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	addf(b, "From: %s\r\nTo: <%s>\r\nSubject: ", o->from_hdr, m->rcpt);
+	sb_printf(b, "From: %s\r\nTo: <%s>\r\nSubject: ", o->from_hdr, m->rcpt);
 	add_subject(b, m->subject);
-	addf(b, "\r\nDate: %s\r\nMessage-ID: <outbox.%lld.%lld@%s>\r\n", date, (long long)m->id,
+	sb_printf(b, "\r\nDate: %s\r\nMessage-ID: <outbox.%lld.%lld@%s>\r\n", date, (long long)m->id,
 	     (long long)m->created, o->domain);
-	adds(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n");
-	addf(b, "Content-Transfer-Encoding: %s\r\n", ascii(m->body) ? "7bit" : "8bit");
-	adds(b, "Auto-Submitted: auto-generated\r\n\r\n");
+	sb_adds(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n");
+	sb_printf(b, "Content-Transfer-Encoding: %s\r\n", ascii(m->body) ? "7bit" : "8bit");
+	sb_adds(b, "Auto-Submitted: auto-generated\r\n\r\n");
 	for (const char *p = m->body; *p;) {
 		size_t n = strcspn(p, "\r\n");
-		add(b, p, n);
-		adds(b, "\r\n");
+		sb_add(b, p, n);
+		sb_adds(b, "\r\n");
 		p += n;
 		if (*p == '\r')
 			p++;
 		if (*p == '\n')
 			p++;
 	}
-	return b->oom ? -ENOMEM : 0;
+	return b->failed ? -ENOMEM : 0;
 }
 
 /* ---- delivering ---- */
@@ -231,7 +186,7 @@ static int send_email(outbox_t *o, const db_outbox_t *m, char *err, size_t errle
 		snprintf(err, errlen, "no smtp-relay is configured");
 		return -ENOTCONN;
 	}
-	buf_t msg = { 0 };
+	strbuf_t msg = { 0 };
 	if (compose(o, m, &msg) != 0) {
 		free(msg.p);
 		snprintf(err, errlen, "out of memory");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client/provider.h"
+#include "lib/strbuf.h"
 
 int provider_from_name(const char *name, enum provider_kind *out)
 {
@@ -38,39 +39,8 @@ const char *provider_default_path(enum provider_kind kind)
 	return kind == PROVIDER_DUCKDNS ? "/update" : "/nic/update";
 }
 
-/* A growable string with a sticky failure flag: check once at the end. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-	bool failed;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *ns = realloc(b->s, cap);
-		if (ns == NULL) {
-			b->failed = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf_t *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void sb_enc(sbuf_t *b, const char *s)
+static void sb_enc(strbuf_t *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -84,12 +54,12 @@ static void sb_enc(sbuf_t *b, const char *s)
 	}
 }
 
-static void sb_param(sbuf_t *b, bool *first, const char *key, const char *value)
+static void sb_param(strbuf_t *b, bool *first, const char *key, const char *value)
 {
-	sb_str(b, *first ? "?" : "&");
+	sb_adds(b, *first ? "?" : "&");
 	*first = false;
-	sb_str(b, key);
-	sb_str(b, "=");
+	sb_adds(b, key);
+	sb_adds(b, "=");
 	sb_enc(b, value);
 }
 
@@ -97,7 +67,7 @@ int provider_url(enum provider_kind kind, const char *server, const char *path,
                  const char *host, const char *token, const addr_t *v4, const addr_t *v6,
                  bool mask, char **out)
 {
-	sbuf_t b = { 0 };
+	strbuf_t b = { 0 };
 	bool first = true;
 	char a4[ADDR_STRLEN], a6[ADDR_STRLEN];
 	addr_str(v4, a4);
@@ -107,8 +77,8 @@ int provider_url(enum provider_kind kind, const char *server, const char *path,
 		sl--;
 	sb_add(&b, server, sl);
 	if (path[0] != '/')
-		sb_str(&b, "/");
-	sb_str(&b, path);
+		sb_adds(&b, "/");
+	sb_adds(&b, path);
 	if (kind == PROVIDER_DUCKDNS) {
 		/* DuckDNS names a domain by its label under duckdns.org. */
 		char dom[256];
@@ -131,10 +101,10 @@ int provider_url(enum provider_kind kind, const char *server, const char *path,
 			sb_param(&b, &first, "myip", myip);
 	}
 	if (b.failed) {
-		free(b.s);
+		free(b.p);
 		return -ENOMEM;
 	}
-	*out = b.s;
+	*out = b.p;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <urcu.h>
 #include <urcu/uatomic.h>
+#include <libknot/descriptor.h>
 
 #include "dns/zone.h"
 #include "lib/errors.h"
@@ -406,6 +407,26 @@ zone_t *zoneset_find(const zoneset_t *set, const uint8_t *qname, size_t qlen, si
 			return NULL;
 		pos += 1 + qname[pos];
 	}
+}
+
+bool zone_serial(const zone_t *z, uint32_t *serial)
+{
+	const node_t *apex = zone_get(z, (const uint8_t *)"", 0);
+	node_rrset_t rs;
+	if (apex == NULL || !node_rrset(apex, KNOT_RRTYPE_SOA, &rs) || rs.len < 12)
+		return false;
+	/* Owner pointer, type, class, TTL, rdlength; then MNAME and RNAME
+	 * (labels, ending in a root label or a compression pointer). */
+	const uint8_t *p = rs.wire + 12, *end = rs.wire + rs.len;
+	for (int name = 0; name < 2; name++) {
+		while (p < end && *p != 0 && (*p & 0xC0) != 0xC0)
+			p += 1 + *p;
+		p += (p < end && (*p & 0xC0) == 0xC0) ? 2 : 1;
+	}
+	if (p + 4 > end)
+		return false;
+	*serial = (uint32_t)node_get16(p) << 16 | node_get16(p + 2);
+	return true;
 }
 
 int zgc_add(zgc_t *gc, void *p)

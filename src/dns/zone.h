@@ -140,6 +140,10 @@ typedef struct {
  * apex first; *rellen gets the length of the part below the apex. */
 zone_t *zoneset_find(const zoneset_t *set, const uint8_t *qname, size_t qlen, size_t *rellen);
 
+/* The serial of the SOA that zone z serves; false when it has none yet.
+ * Reader (under rcu_read_lock) or writer. */
+bool zone_serial(const zone_t *z, uint32_t *serial);
+
 /* Queues p to be freed after a grace period. Returns -ENOMEM on failure
  * (then p was not queued and the caller must wait itself). */
 int zgc_add(zgc_t *gc, void *p);

@@ -199,6 +199,9 @@ void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
 	http_thread_t *t = http_thread_of(req);
 	bool memo = t->memo_reply;
 	t->memo_reply = false;
+	_Atomic uint64_t *cnt = &t->replies[status >= 100 && status < 600 ? status / 100 : 0];
+	atomic_store_explicit(cnt, atomic_load_explicit(cnt, memory_order_relaxed) + 1,
+	                      memory_order_relaxed); /* one writer: no locked add */
 	if (t->srv->access_fd < 0)
 		return;
 	char client[64], when[40];

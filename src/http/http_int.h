@@ -68,6 +68,9 @@ struct http_thread {
 		size_t len, cap;
 	} log;
 	uint64_t log_written;               /* loop time (ms) of the last write */
+	/* Replies by status class (index status / 100), for /metrics; only
+	 * this thread adds, others read. */
+	_Atomic uint64_t replies[6];
 	time_t log_sec;                     /* the second log_when spells */
 	char log_when[24];
 	/* Password verifications this thread has in flight (update jobs in
@@ -270,8 +273,17 @@ void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family);
 
 /* Sends a text/plain reply (and logs it; user: who authenticated, if any). */
 void http_reply(h2o_req_t *req, int status, const char *reason, const char *body, size_t len);
+/* Whether the connection's peer (not X-Forwarded-For) is in acl. */
+bool http_peer_in(h2o_req_t *req, const conf_acl_t *acl);
+/* GET /metrics (metrics.c). */
+int metrics_on_request(h2o_handler_t *self, h2o_req_t *req);
 void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *body, size_t len,
                    const char *user);
+/* The same with a Content-Type of its own (a literal: h2o keeps the
+ * pointer), and result (a string) in the
+ * access log instead of the body (result == body: the body, len bytes). */
+void http_send(h2o_req_t *req, int status, const char *reason, const char *type, const char *body,
+               size_t len, const char *result, const char *user);
 
 /* Writes the access-log line of a reply (secrets masked). user: the name
  * that authenticated, or NULL. */

@@ -38,16 +38,21 @@ void http_reply(h2o_req_t *req, int status, const char *reason, const char *body
 void http_reply_as(h2o_req_t *req, int status, const char *reason, const char *body, size_t len,
                    const char *user)
 {
+	http_send(req, status, reason, "text/plain; charset=utf-8", body, len, body, user);
+}
+
+void http_send(h2o_req_t *req, int status, const char *reason, const char *type, const char *body,
+               size_t len, const char *result, const char *user)
+{
 	req->res.status = status;
 	req->res.reason = reason;
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-	               H2O_STRLIT("text/plain; charset=utf-8"));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               H2O_STRLIT("no-store"));
 	/* A length, not chunks: ddclient 3.10 speaks HTTP/1.1 but cannot
 	 * read a chunked body. */
 	req->res.content_length = len;
-	accesslog_write(req, status, body, len, user);
+	accesslog_write(req, status, result, result == body ? len : strlen(result), user);
 	h2o_send_inline(req, body, len);
 }
 
@@ -57,6 +62,13 @@ static bool acl_match(const conf_acl_t *acl, const struct sockaddr_storage *ss)
 		if (net_in(&acl->v[i], ss))
 			return true;
 	return false;
+}
+
+bool http_peer_in(h2o_req_t *req, const conf_acl_t *acl)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+	return sl != 0 && acl_match(acl, &ss);
 }
 
 void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family)
@@ -470,6 +482,7 @@ int http_server_new(const conf_t *conf, writer_t *writer, http_server_t **out, c
 	route(s, host, "/checkip", update_on_checkip);
 	route(s, host, "/api/v1", api_on_request);
 	route(s, host, "/.well-known/security.txt", api_on_security_txt);
+	route(s, host, "/metrics", metrics_on_request);
 	/* Last: the routes above keep their paths, the dashboard has the rest. */
 	if ((ret = static_site_load(conf->web_root, &s->site, err, errlen)) != 0)
 		goto fail;

@@ -766,15 +766,7 @@ int update_on_checkip(h2o_handler_t *self, h2o_req_t *req)
 	int n = snprintf(body, sizeof(body),
 	                 "<html><head><title>Current IP Check</title></head>"
 	                 "<body>Current IP Address: %s</body></html>\n", addr);
-	req->res.status = 200;
-	req->res.reason = "OK";
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-	               H2O_STRLIT("text/html"));
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-	               H2O_STRLIT("no-store"));
-	req->res.content_length = (size_t)n;
-	accesslog_write(req, 200, addr, strlen(addr), NULL);
-	h2o_send_inline(req, body, (size_t)n);
+	http_send(req, 200, "OK", "text/html", body, (size_t)n, addr, NULL);
 	return 0;
 }
 

@@ -64,6 +64,7 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "http-threads",     T_UINT,  1, 64, "2", SRV(http_threads) },
 	{ S_SERVER, "auth-threads",     T_UINT,  1, 64, "2", SRV(auth_threads) },
 	{ S_SERVER, "trusted-proxies",  T_ACL,   0, 0, "", SRV(trusted_proxies) },
+	{ S_SERVER, "metrics-allow",    T_ACL,   0, 0, "127.0.0.1, ::1", SRV(metrics_allow) },
 	{ S_SERVER, "https-listen",     T_ADDRS, 0, 0, "", SRV(https_listen) },
 	{ S_SERVER, "tls-certificate",  T_STR,   0, PATH_MAX, "", SRV(tls_certificate) },
 	{ S_SERVER, "tls-key",          T_STR,   0, PATH_MAX, "", SRV(tls_key) },
@@ -845,6 +846,13 @@ static void strs_free(conf_strs_t *l)
 	free(l->v);
 }
 
+static void acl_free(conf_acl_t *a)
+{
+	for (size_t j = 0; j < a->n; j++)
+		free(a->v[j].key);
+	free(a->v);
+}
+
 void conf_free(conf_t *c)
 {
 	if (c == NULL)
@@ -856,9 +864,7 @@ void conf_free(conf_t *c)
 		strs_free(&z->glue);
 		free(z->soa_rname);
 		notify_free(&z->notify);
-		for (size_t j = 0; j < z->allow_transfer.n; j++)
-			free(z->allow_transfer.v[j].key);
-		free(z->allow_transfer.v);
+		acl_free(&z->allow_transfer);
 	}
 	free(c->zones);
 	strs_free(&c->reserved);
@@ -871,9 +877,8 @@ void conf_free(conf_t *c)
 	free(c->web_root);
 	free(c->signup);
 	free(c->public_url);
-	for (size_t j = 0; j < c->trusted_proxies.n; j++)
-		free(c->trusted_proxies.v[j].key);
-	free(c->trusted_proxies.v);
+	acl_free(&c->trusted_proxies);
+	acl_free(&c->metrics_allow);
 	free(c->dns_listen.v);
 	free(c->http_listen.v);
 	free(c->https_listen.v);

@@ -99,6 +99,7 @@ typedef struct {
 	unsigned http_threads;       /* HTTP event-loop threads */
 	unsigned auth_threads;       /* threads that verify passwords (argon2id) */
 	conf_acl_t trusted_proxies;  /* peers whose X-Forwarded-For is believed */
+	conf_acl_t metrics_allow;    /* peers that may read /metrics */
 	conf_addrs_t https_listen;   /* HTTPS (HTTP/2 when offered) */
 	char *tls_certificate;       /* PEM chain for https-listen */
 	char *tls_key;               /* PEM private key */
