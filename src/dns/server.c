@@ -31,6 +31,28 @@ struct dns_server {
 	bool tcp_started;
 };
 
+/* Bound to 0.0.0.0 or :: (any address of the host). */
+static bool is_wildcard(const conf_addr_t *a)
+{
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return a->ss.ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+}
+
+ssize_t dns_udp_reply(int fd, const void *msg, size_t len, const struct sockaddr_storage *peer,
+                      socklen_t peerlen, const dns_src_t *src)
+{
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_name = (void *)peer, .msg_namelen = peerlen, .msg_iov = &iov,
+	                     .msg_iovlen = 1 };
+	if (src != NULL && src->len > 0) {
+		mh.msg_control = (void *)src->ctl;
+		mh.msg_controllen = src->len;
+	}
+	return sendmsg(fd, &mh, 0);
+}
+
 static int open_socket(const conf_addr_t *a, int type, bool reuseport, unsigned bufsize,
                        char *err, size_t errlen)
 {
@@ -48,6 +70,16 @@ static int open_socket(const conf_addr_t *a, int type, bool reuseport, unsigned 
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (reuseport)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	/* On a wildcard, each datagram tells the address it came to, and
+	 * the answer leaves from it (udp.c): a host with several addresses
+	 * would otherwise answer from whichever the route picks, and the
+	 * client would drop it. */
+	if (type == SOCK_DGRAM && is_wildcard(a)) {
+		if (a->ss.ss_family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	}
 	if (bufsize > 0) {
 		int sz = (int)bufsize;
 		/* FORCE passes rmem_max when we run as root; else take what
@@ -80,6 +112,7 @@ static void close_all(dns_server_t *s)
 			if (s->udp[i].fds[j] >= 0)
 				close(s->udp[i].fds[j]);
 		free(s->udp[i].fds);
+		free(s->udp[i].wildcard);
 	}
 	for (size_t j = 0; j < s->tcp.nfds; j++)
 		if (s->tcp.fds[j] >= 0)
@@ -132,11 +165,13 @@ int dns_server_new(const conf_t *conf, zoneset_t *const *zones, const query_conf
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		udp_worker_t *w = &s->udp[i];
 		w->fds = calloc(naddr, sizeof(int));
-		if (w->fds == NULL)
+		w->wildcard = calloc(naddr, sizeof(bool));
+		if (w->fds == NULL || w->wildcard == NULL)
 			goto nomem;
 		for (size_t j = 0; j < naddr; j++) {
 			w->fds[j] = open_socket(&conf->dns_listen.v[j], SOCK_DGRAM, true,
 			                        conf->udp_buffer, err, errlen);
+			w->wildcard[j] = is_wildcard(&conf->dns_listen.v[j]);
 			w->nfds = j + 1;
 			if (w->fds[j] < 0)
 				goto fail;

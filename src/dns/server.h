@@ -32,10 +32,25 @@ typedef struct dns_server dns_server_t;
  * is what the client sent after that message, to give back with the
  * connection).
  */
+/* Where a UDP answer must leave from, for a socket bound to a wildcard
+ * address (0.0.0.0, ::): the control message (IP_PKTINFO, IPV6_PKTINFO)
+ * for sendmsg; len 0 when the socket's own address will do. */
+#define DNS_SRC_CTL_MAX 64
+typedef struct {
+	uint8_t ctl[DNS_SRC_CTL_MAX];
+	size_t len;
+} dns_src_t;
+
+/* Sends a UDP answer to peer from src's address (src NULL or empty: the
+ * socket's). What sendmsg returns. */
+ssize_t dns_udp_reply(int fd, const void *msg, size_t len, const struct sockaddr_storage *peer,
+                      socklen_t peerlen, const dns_src_t *src);
+
 typedef void (*dns_update_cb)(int fd, bool tcp, const uint8_t *msg, size_t len,
                               const uint8_t *pending, size_t pending_len,
                               const uint8_t *rest, size_t rest_len,
-                              const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx);
+                              const struct sockaddr_storage *peer, socklen_t peerlen,
+                              const dns_src_t *src, void *ctx);
 void dns_server_set_update(dns_server_t *s, dns_update_cb cb, void *ctx);
 
 /*
@@ -102,6 +117,7 @@ struct udp_worker {
 	dns_update_cb update;
 	void *update_ctx;
 	int *fds;
+	bool *wildcard;                  /* fds[i] is bound to 0.0.0.0 or :: */
 	size_t nfds;
 	int stop_fd;                     /* eventfd: readable when stopping */
 	atomic_bool stop;                /* set before stop_fd is written */

@@ -163,7 +163,7 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 		if (st->w->update != NULL && mlen >= KNOT_WIRE_HEADER_SIZE && !knot_wire_get_qr(m) &&
 		    knot_wire_get_opcode(m) == KNOT_OPCODE_UPDATE) {
 			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,
-			              rest, rest_len, &c->peer, sizeof(c->peer), st->w->update_ctx);
+			              rest, rest_len, &c->peer, sizeof(c->peer), NULL, st->w->update_ctx);
 			return HANDED_OFF;
 		}
 		if (st->w->xfr != NULL && is_xfr(c->in + pos + 2, mlen)) {
@@ -175,7 +175,7 @@ static int conn_process(tcp_state_t *st, conn_t *c, uint64_t now)
 		size_t rlen = query_answer(&st->env, c->in + pos + 2, mlen, st->resp, 65535, true);
 		if (rlen == 0 && st->env.signed_query && st->w->update != NULL) {
 			st->w->update(c->fd, true, m, mlen, c->out + c->outpos, c->outlen - c->outpos,
-			              rest, rest_len, &c->peer, sizeof(c->peer), st->w->update_ctx);
+			              rest, rest_len, &c->peer, sizeof(c->peer), NULL, st->w->update_ctx);
 			return HANDED_OFF;
 		}
 		pos += 2 + mlen;

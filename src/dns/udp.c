@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "lib/log.h"
 
 #define BATCH 64
+#define STOP_EVENT SIZE_MAX     /* epoll data of the stop eventfd */
 #define RX_SIZE 4096
 #define TX_SIZE QUERY_UDP_PAYLOAD
 
@@ -32,9 +35,48 @@ struct udp_bufs {
 	struct mmsghdr rx[BATCH], tx[BATCH];
 	struct iovec rxiov[BATCH], txiov[BATCH];
 	struct sockaddr_storage peer[BATCH];
+	/* Wildcard sockets only: the address each datagram came to, and
+	 * the answer's source made of it. */
+	union {
+		struct cmsghdr align;
+		uint8_t b[DNS_SRC_CTL_MAX];
+	} rxctl[BATCH];
+	dns_src_t src[BATCH];
 	uint8_t rxbuf[BATCH][RX_SIZE];
 	uint8_t txbuf[BATCH][TX_SIZE];
 };
+
+static void put_ctl(dns_src_t *out, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *o = (struct cmsghdr *)(void *)out->ctl;
+	o->cmsg_level = level;
+	o->cmsg_type = type;
+	o->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(o), data, len);
+	out->len = CMSG_SPACE(len);
+}
+
+/* The source of the answer to a datagram received with mh (its IP_PKTINFO
+ * or IPV6_PKTINFO): the address it was sent to, on the interface it came
+ * in by for IPv6 (link-local addresses need it). len 0 when none. */
+static void reply_source(const struct msghdr *mh, dns_src_t *out)
+{
+	out->len = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo in;
+			memcpy(&in, CMSG_DATA(c), sizeof(in));
+			struct in_pktinfo pi = { .ipi_ifindex = 0, .ipi_spec_dst = in.ipi_addr };
+			put_ctl(out, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+			return;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			/* The same address and interface: as received. */
+			put_ctl(out, IPPROTO_IPV6, IPV6_PKTINFO, CMSG_DATA(c), sizeof(struct in6_pktinfo));
+			return;
+		}
+	}
+}
 
 /* Points the receive headers at their buffers, once per thread. */
 static void rx_init(struct udp_bufs *b)
@@ -47,6 +89,7 @@ static void rx_init(struct udp_bufs *b)
 		b->rx[i].msg_hdr.msg_iovlen = 1;
 		b->rx[i].msg_hdr.msg_name = &b->peer[i];
 		b->rx[i].msg_hdr.msg_namelen = sizeof(b->peer[i]);
+		b->rx[i].msg_hdr.msg_control = b->rxctl[i].b; /* length 0 but on wildcards */
 	}
 }
 
@@ -54,8 +97,12 @@ static void rx_init(struct udp_bufs *b)
  * recvmmsg changes only the address lengths of the headers it filled:
  * those are set back afterwards, not all BATCH headers before each call
  * (at 20,000 queries a second a wake-up brings one or two). */
-static int serve_batch(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env, int flags)
+static int serve_batch(udp_worker_t *w, int fd, bool wildcard, struct udp_bufs *b,
+                       query_env_t *env, int flags)
 {
+	if (wildcard)
+		for (int i = 0; i < BATCH; i++)
+			b->rx[i].msg_hdr.msg_controllen = sizeof(b->rxctl[i].b);
 	int n = recvmmsg(fd, b->rx, BATCH, flags, NULL);
 	if (n <= 0)
 		return n;
@@ -63,11 +110,16 @@ static int serve_batch(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t 
 	int out = 0;
 	for (int i = 0; i < n; i++) {
 		const uint8_t *m = b->rxbuf[i];
+		dns_src_t *src = NULL;
+		if (wildcard) {
+			src = &b->src[i];
+			reply_source(&b->rx[i].msg_hdr, src);
+		}
 		if (w->update != NULL && b->rx[i].msg_len >= KNOT_WIRE_HEADER_SIZE &&
 		    !knot_wire_get_qr(m) && knot_wire_get_opcode(m) == KNOT_OPCODE_UPDATE) {
 			/* Updates go to their own thread, which answers. */
 			w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, NULL, 0, &b->peer[i],
-			          b->rx[i].msg_hdr.msg_namelen, w->update_ctx);
+			          b->rx[i].msg_hdr.msg_namelen, src, w->update_ctx);
 			continue;
 		}
 		size_t len = query_answer(env, b->rxbuf[i], b->rx[i].msg_len,
@@ -76,7 +128,7 @@ static int serve_batch(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t 
 			/* TSIG-signed (a secondary's SOA check): the update
 			 * thread verifies, answers and signs. */
 			w->update(fd, false, m, b->rx[i].msg_len, NULL, 0, NULL, 0, &b->peer[i],
-			          b->rx[i].msg_hdr.msg_namelen, w->update_ctx);
+			          b->rx[i].msg_hdr.msg_namelen, src, w->update_ctx);
 			continue;
 		}
 		if (len == 0)
@@ -88,6 +140,10 @@ static int serve_batch(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t 
 		b->tx[out].msg_hdr.msg_iovlen = 1;
 		b->tx[out].msg_hdr.msg_name = &b->peer[i];
 		b->tx[out].msg_hdr.msg_namelen = b->rx[i].msg_hdr.msg_namelen;
+		if (src != NULL && src->len > 0) {
+			b->tx[out].msg_hdr.msg_control = src->ctl;
+			b->tx[out].msg_hdr.msg_controllen = src->len;
+		}
 		out++;
 	}
 	int sent = 0;
@@ -103,20 +159,23 @@ static int serve_batch(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t 
 		}
 		sent += r;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		b->rx[i].msg_hdr.msg_namelen = sizeof(b->peer[i]);
+		b->rx[i].msg_hdr.msg_controllen = 0;
+	}
 	return n;
 }
 
-static void drain(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env)
+static void drain(udp_worker_t *w, int fd, bool wildcard, struct udp_bufs *b, query_env_t *env)
 {
-	while (serve_batch(w, fd, b, env, MSG_DONTWAIT) == BATCH)
+	while (serve_batch(w, fd, wildcard, b, env, MSG_DONTWAIT) == BATCH)
 		;
 }
 
 /* One socket: block in recvmmsg; a receive timeout lets the stop flag be
  * seen when no query comes. */
-static void serve_blocking(udp_worker_t *w, int fd, struct udp_bufs *b, query_env_t *env)
+static void serve_blocking(udp_worker_t *w, int fd, bool wildcard, struct udp_bufs *b,
+                           query_env_t *env)
 {
 	struct timeval tv = { .tv_usec = 100000 };
 	int fl = fcntl(fd, F_GETFL);
@@ -126,7 +185,7 @@ static void serve_blocking(udp_worker_t *w, int fd, struct udp_bufs *b, query_en
 		return;
 	}
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
-		int n = serve_batch(w, fd, b, env, MSG_WAITFORONE);
+		int n = serve_batch(w, fd, wildcard, b, env, MSG_WAITFORONE);
 		if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNREFUSED) {
 			log_err("udp worker: %s", strerror(errno));
 			break;
@@ -153,7 +212,7 @@ void *udp_worker_run(void *arg)
 	env_ok = true;
 	rx_init(b);
 	if (w->nfds == 1) {
-		serve_blocking(w, w->fds[0], b, &env);
+		serve_blocking(w, w->fds[0], w->wildcard[0], b, &env);
 		goto out;
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -161,10 +220,10 @@ void *udp_worker_run(void *arg)
 		goto out;
 	struct epoll_event ev = { .events = EPOLLIN };
 	for (size_t i = 0; i < w->nfds; i++) {
-		ev.data.fd = w->fds[i];
+		ev.data.u64 = i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, w->fds[i], &ev);
 	}
-	ev.data.fd = w->stop_fd;
+	ev.data.u64 = STOP_EVENT;
 	epoll_ctl(ep, EPOLL_CTL_ADD, w->stop_fd, &ev);
 
 	for (;;) {
@@ -174,10 +233,11 @@ void *udp_worker_run(void *arg)
 			break;
 		bool stop = false;
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == w->stop_fd)
+			size_t k = (size_t)evs[i].data.u64;
+			if (k == STOP_EVENT)
 				stop = true;
 			else
-				drain(w, evs[i].data.fd, b, &env);
+				drain(w, w->fds[k], w->wildcard[k], b, &env);
 		}
 		if (stop)
 			break;

@@ -81,6 +81,7 @@ typedef struct ujob {
 	bool tcp;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	dns_src_t src;             /* UDP: the address the answer leaves from */
 	uint8_t *msg;
 	size_t len;
 	uint8_t *rest;             /* TCP: what followed the message */
@@ -351,7 +352,7 @@ static void reply(ujob_t *j, int rcode, uint16_t tsig_err, const knot_rrset_t *t
 		if (net_send_all(j->fd, lp, 2) == 0)
 			net_send_all(j->fd, w, len);
 	} else {
-		sendto(j->fd, w, len, 0, (struct sockaddr *)&j->peer, j->peerlen);
+		dns_udp_reply(j->fd, w, len, &j->peer, j->peerlen, &j->src);
 	}
 }
 
@@ -491,7 +492,7 @@ static void answer_signed(struct rfc2136 *u, ujob_t *j, knot_pkt_t *q)
 			if (net_send_all(j->fd, lp, 2) == 0)
 				net_send_all(j->fd, resp, len);
 		} else {
-			sendto(j->fd, resp, len, 0, (struct sockaddr *)&j->peer, j->peerlen);
+			dns_udp_reply(j->fd, resp, len, &j->peer, j->peerlen, &j->src);
 		}
 	}
 	free(resp);
@@ -674,7 +675,8 @@ static void discard(jobq_item_t *it, void *ctx)
 
 void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uint8_t *pending,
                      size_t pending_len, const uint8_t *rest, size_t rest_len,
-                     const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx)
+                     const struct sockaddr_storage *peer, socklen_t peerlen, const dns_src_t *src,
+                     void *ctx)
 {
 	struct rfc2136 *u = ctx;
 	if (atomic_fetch_add(&u->queued, 1) >= MAX_QUEUED) {
@@ -706,6 +708,8 @@ void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uin
 	j->len = len;
 	j->peer = *peer;
 	j->peerlen = peerlen;
+	if (src != NULL)
+		j->src = *src;
 	jobq_push(&u->q, &j->item);
 }
 

@@ -39,4 +39,5 @@ void rfc2136_set_dns(rfc2136_t *u, dns_server_t *dns);
 /* dns_update_cb */
 void rfc2136_handoff(int fd, bool tcp, const uint8_t *msg, size_t len, const uint8_t *pending,
                      size_t pending_len, const uint8_t *rest, size_t rest_len,
-                     const struct sockaddr_storage *peer, socklen_t peerlen, void *ctx);
+                     const struct sockaddr_storage *peer, socklen_t peerlen, const dns_src_t *src,
+                     void *ctx);
