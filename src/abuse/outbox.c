@@ -117,8 +117,8 @@ static int compose(outbox_t *o, const db_outbox_t *m, strbuf_t *b)
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	sb_printf(b, "From: %s\r\nTo: <%s>\r\nSubject: ", o->from_hdr, m->rcpt);
 	add_subject(b, m->subject);
-	sb_printf(b, "\r\nDate: %s\r\nMessage-ID: <outbox.%lld.%lld@%s>\r\n", date, (long long)m->id,
-	     (long long)m->created, o->domain);
+	sb_printf(b, "\r\nDate: %s\r\nMessage-ID: <outbox.%lld.%lld@%s>\r\n", date,
+	          (long long)m->id, (long long)m->created, o->domain);
 	sb_adds(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n");
 	sb_printf(b, "Content-Transfer-Encoding: %s\r\n", ascii(m->body) ? "7bit" : "8bit");
 	sb_adds(b, "Auto-Submitted: auto-generated\r\n\r\n");

@@ -77,8 +77,8 @@ static void zones(strbuf_t *t, http_server_t *s, const repl_snap_t *snap)
 	head(t, "ddnsd_zone_serial", "gauge", "The SOA serial each zone serves.");
 	for (size_t i = 0; i < conf->zone_count; i++)
 		if (known[i])
-			sb_printf(t, "ddnsd_zone_serial{zone=\"%s\"} %u\n", esc(conf->zones[i].name, zb, sizeof(zb)),
-			    serial[i]);
+			sb_printf(t, "ddnsd_zone_serial{zone=\"%s\"} %u\n",
+			          esc(conf->zones[i].name, zb, sizeof(zb)), serial[i]);
 	json_t **per = calloc(conf->zone_count + 1, sizeof(*per));
 	if (per == NULL) {
 		t->failed = true;
@@ -107,10 +107,11 @@ static void zones(strbuf_t *t, http_server_t *s, const repl_snap_t *snap)
 			size_t k;
 			json_t *e;
 			json_array_foreach(json_object_get(per[i], rows[r].list), k, e) {
-				sb_printf(t, "%s{zone=\"%s\",address=\"%s\",key=\"%s\"} %lld\n", rows[r].name,
-				    esc(conf->zones[i].name, zb, sizeof(zb)),
-				    esc(str_of(e, "address"), ab, sizeof(ab)), esc(str_of(e, "key"), kb, sizeof(kb)),
-				    (long long)json_integer_value(json_object_get(e, rows[r].field)));
+				sb_printf(t, "%s{zone=\"%s\",address=\"%s\",key=\"%s\"} %lld\n",
+				          rows[r].name, esc(conf->zones[i].name, zb, sizeof(zb)),
+				          esc(str_of(e, "address"), ab, sizeof(ab)),
+				          esc(str_of(e, "key"), kb, sizeof(kb)),
+				          (long long)json_integer_value(json_object_get(e, rows[r].field)));
 			}
 		}
 	}

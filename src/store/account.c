@@ -651,12 +651,7 @@ int db_history_trim(db_t *db, int64_t host, unsigned keep)
 	static const char sql[] = "DELETE FROM history WHERE host = ?1 AND id < "
 	                          "(SELECT id FROM history WHERE host = ?1 "
 	                          " ORDER BY id DESC LIMIT 1 OFFSET ?2)";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, host);
-	sqlite3_bind_int64(st, 2, keep > 0 ? keep - 1 : 0);
-	return db_step_done(st);
+	return db_exec_id_val(db, sql, host, keep > 0 ? keep - 1 : 0, false);
 }
 
 int db_history_expire(db_t *db, int64_t before, int limit, int *n)
@@ -666,12 +661,7 @@ int db_history_expire(db_t *db, int64_t before, int limit, int *n)
 	 * set back left a newer row among them. */
 	static const char sql[] = "DELETE FROM history WHERE id IN "
 	                          "(SELECT id FROM history ORDER BY id LIMIT ?2) AND time < ?1";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL)
-		return DDNS_EDB;
-	sqlite3_bind_int64(st, 1, before);
-	sqlite3_bind_int(st, 2, limit);
-	int ret = db_step_done(st);
+	int ret = db_exec_id_val(db, sql, before, limit, false);
 	*n = ret == 0 ? sqlite3_changes(db_handle(db)) : 0;
 	return ret;
 }
