@@ -26,6 +26,14 @@
 #define INTERVAL_MS 250
 #define RETRY_MS 2000
 #define TRIES 5
+/* A secondary that answered a NOTIFY is asked for its SOA this long after,
+ * and again while it serves an older serial, each time with a new NOTIFY,
+ * up to CHECKS times per serial: NSD 4.6.1 can answer, transfer, fail to
+ * load the update (it logs "update failed, restarting transfer"), and then
+ * wait for its SOA refresh timer (xfrd_check_failed_updates notifies
+ * itself of the older, failed serial), serving the old zone for hours. */
+#define CHECK_MS 700
+#define CHECKS 5
 
 typedef struct {
 	size_t zone;
@@ -44,6 +52,9 @@ typedef struct {
 	int tries;                 /* sent for inflight so far; 0: none outstanding */
 	uint64_t last_ms;          /* when the last one went out */
 	int64_t last_unix;         /* the same, as unix time (for status) */
+	uint64_t check_ms;         /* when to ask for its SOA (0: not now) */
+	uint16_t check_id;         /* the SOA query awaiting an answer */
+	int checks;                /* SOA queries for acked so far */
 } target_t;
 
 struct notifier {
@@ -213,10 +224,65 @@ static void answered(notifier_t *n, target_t *t, uint8_t *w, size_t len)
 		return;
 	}
 	t->refused = 0;
+	if (!t->acked_any || t->acked != t->inflight)
+		t->checks = 0;
 	t->acked = t->inflight;
 	t->acked_any = true;
 	t->tries = 0;
+	if (t->checks < CHECKS)
+		t->check_ms = now_ms() + CHECK_MS;
 	atomic_fetch_add(&n->acked, 1);
+}
+
+/* Asks t for the SOA of its zone (unsigned: a secondary serves it to
+ * anyone); the answer goes to served(). */
+static void send_check(notifier_t *n, target_t *t)
+{
+	uint8_t w[KNOT_WIRE_HEADER_SIZE + NAME_WIRE_MAX + 5];
+	memset(w, 0, KNOT_WIRE_HEADER_SIZE);
+	if (getrandom(&t->check_id, sizeof(t->check_id), 0) != sizeof(t->check_id))
+		t->check_id = (uint16_t)(now_ms() >> 3);
+	knot_wire_set_id(w, t->check_id);
+	knot_wire_set_qdcount(w, 1);
+	size_t len = KNOT_WIRE_HEADER_SIZE;
+	memcpy(w + len, n->apex[t->zone], n->apex_len[t->zone]);
+	len += n->apex_len[t->zone];
+	w[len++] = 0;
+	knot_wire_write_u16(w + len, KNOT_RRTYPE_SOA);
+	knot_wire_write_u16(w + len + 2, KNOT_CLASS_IN);
+	len += 4;
+	int fd = t->addr.ss.ss_family == AF_INET6 ? n->fd6 : n->fd4;
+	if (fd >= 0)
+		sendto(fd, w, len, 0, (const struct sockaddr *)&t->addr.ss, t->addr.len);
+	t->checks++;
+	/* No answer: ask again later (counted as a check). */
+	t->check_ms = t->checks < CHECKS ? now_ms() + RETRY_MS : 0;
+}
+
+/* t's answer w to the SOA query: when it serves an older serial than the
+ * one it acknowledged, it is told again at once and asked again later. */
+static void served(target_t *t, uint8_t *w, size_t len)
+{
+	t->check_id = 0;
+	knot_pkt_t *pkt = knot_pkt_new(w, len, NULL);
+	if (pkt == NULL)
+		return;
+	const knot_pktsection_t *an;
+	if (knot_pkt_parse(pkt, 0) == KNOT_EOK && knot_wire_get_rcode(w) == KNOT_RCODE_NOERROR &&
+	    (an = knot_pkt_section(pkt, KNOT_ANSWER))->count > 0 &&
+	    knot_pkt_rr(an, 0)->type == KNOT_RRTYPE_SOA) {
+		uint32_t serial = knot_soa_serial(knot_pkt_rr(an, 0)->rrs.rdata);
+		if ((int32_t)(serial - t->acked) < 0) { /* RFC 1982: older */
+			char addr[NET_ADDR_TEXT];
+			net_addr_text(&t->addr.ss, true, addr, sizeof(addr));
+			log_info("notify: %s answered the NOTIFY of serial %u but serves %u; notifying it "
+			         "again", addr, t->acked, serial);
+			t->refetch = true;
+		} else {
+			t->check_ms = 0; /* it serves it */
+		}
+	}
+	knot_pkt_free(pkt);
 }
 
 /* Whether a is b's address and port (an answer comes from where it went). */
@@ -242,15 +308,19 @@ static void receive(notifier_t *n, int fd)
 		ssize_t r = recvfrom(fd, w, sizeof(w), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (r < 0)
 			return;
-		if ((size_t)r < KNOT_WIRE_HEADER_SIZE || !knot_wire_get_qr(w) ||
-		    knot_wire_get_opcode(w) != KNOT_OPCODE_NOTIFY)
+		if ((size_t)r < KNOT_WIRE_HEADER_SIZE || !knot_wire_get_qr(w))
 			continue;
+		uint8_t op = knot_wire_get_opcode(w);
 		uint16_t id = knot_wire_get_id(w);
 		pthread_mutex_lock(&n->mu);
 		for (size_t i = 0; i < n->nt; i++) {
 			target_t *t = &n->t[i];
-			if (t->tries > 0 && t->id == id && same_addr(&from, &t->addr))
+			if (!same_addr(&from, &t->addr))
+				continue;
+			if (op == KNOT_OPCODE_NOTIFY && t->tries > 0 && t->id == id)
 				answered(n, t, w, (size_t)r);
+			else if (op == KNOT_OPCODE_QUERY && t->check_id != 0 && t->check_id == id)
+				served(t, w, (size_t)r);
 		}
 		pthread_mutex_unlock(&n->mu);
 	}
@@ -273,8 +343,16 @@ static void *run(void *arg)
 			target_t *t = &n->t[i];
 			uint32_t want = n->serial[t->zone];
 			bool behind = !t->acked_any || t->acked != want || t->refetch;
-			if (!n->known[t->zone] || !behind)
+			if (!n->known[t->zone])
 				continue;
+			if (!behind) {
+				/* Told the newest serial: does it serve it? */
+				if (t->check_ms != 0 && t->check_ms <= now)
+					send_check(n, t);
+				if (t->check_ms != 0 && t->check_ms - now < (uint64_t)wait)
+					wait = (int)(t->check_ms - now);
+				continue;
+			}
 			uint64_t due;
 			if (t->refetch)
 				due = now;                               /* its transfer ended behind */

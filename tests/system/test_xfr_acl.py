@@ -89,6 +89,23 @@ def notified_serial(m):
     return soa[0][0].serial
 
 
+def serve_secondary(sock, stop, handle):
+    """A fake secondary on sock until stop is set: handle(message) returns
+    the answer to send back, or None for none."""
+    import socket
+
+    import dns.message
+    sock.settimeout(0.05)
+    while not stop.is_set():
+        try:
+            wire, peer = sock.recvfrom(4096)
+        except socket.timeout:
+            continue
+        r = handle(dns.message.from_wire(wire))
+        if r is not None:
+            sock.sendto(r.to_wire(), peer)
+
+
 def test_sighup_changes_notify_targets(make_ddnsd):
     """A secondary added to `notify` and SIGHUP: it is notified at once and
     after each change; removed again: it hears nothing more."""
@@ -244,18 +261,15 @@ def test_notify_coalesces_a_burst(make_ddnsd):
 
         got, stop = [], threading.Event()
 
-        def secondary():
+        def notified(m):
             """Answers every NOTIFY, noting when it came."""
-            sec.settimeout(0.05)
-            while not stop.is_set():
-                try:
-                    wire, peer = sec.recvfrom(4096)
-                except socket.timeout:
-                    continue
-                m = dns.message.from_wire(wire)
-                if m.opcode() == dns.opcode.NOTIFY:
-                    got.append((time.monotonic(), notified_serial(m)))
-                    sec.sendto(dns.message.make_response(m).to_wire(), peer)
+            if m.opcode() != dns.opcode.NOTIFY:
+                return None
+            got.append((time.monotonic(), notified_serial(m)))
+            return dns.message.make_response(m)
+
+        def secondary():
+            serve_secondary(sec, stop, notified)
 
         def client(i):
             conn = http.client.HTTPConnection("127.0.0.1", hp, timeout=10)
@@ -407,3 +421,62 @@ def test_renotify_after_a_transfer_that_ended_behind(make_ddnsd, tmp_path):
         tr = [x for z in st["zones"] if z["zone"] == ZONE for x in z["transfers"]]
         assert [(x["type"], x["serial"], x["behind"]) for x in tr] == [("AXFR", old, new - old)]
     d.assert_alive()
+
+
+def test_secondary_serving_an_older_serial_is_notified_again(make_ddnsd):
+    """A secondary that answers a NOTIFY but goes on serving an older zone
+    (as NSD 4.6.1 does when it fails to load an update) is asked for its
+    SOA, told again, and asked again, until it serves the serial: each
+    re-NOTIFY follows an SOA answer with the older serial, none comes once
+    it serves the new one, and the log says why."""
+    import socket
+    import threading
+
+    import dns.message
+    import dns.opcode
+    import dns.rdatatype
+    import dns.rrset
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sec:
+        sec.bind(("127.0.0.1", 0))
+        zones = dict(ZONES)
+        zones[ZONE] = ZONES[ZONE] + [("notify", f"127.0.0.1:{sec.getsockname()[1]}")]
+        d = make_ddnsd(zones=zones)
+        ddnsctl(d, "user", "add", "stale", input="a long password\n")
+        serial = soa_serial(d.port, ZONE)
+        assert serial >= 2
+        stale = serial - 1          # what the secondary serves for a while
+        events, stop, lock = [], threading.Event(), threading.Lock()
+        state = {"stale_answers": 3}
+
+        def answer(m):
+            r = dns.message.make_response(m)
+            with lock:
+                if m.opcode() == dns.opcode.NOTIFY:
+                    events.append(("notify", notified_serial(m)))
+                elif m.question and m.question[0].rdtype == dns.rdatatype.SOA:
+                    served = stale if state["stale_answers"] > 0 else serial
+                    state["stale_answers"] -= 1
+                    events.append(("soa", served))
+                    r.answer.append(dns.rrset.from_text(
+                        ZONE + ".", 3600, "IN", "SOA",
+                        f"ns1.{ZONE}. hostmaster.{ZONE}. {served} 7200 900 604800 120"))
+            return r
+        th = threading.Thread(target=serve_secondary, args=(sec, stop, answer))
+        th.start()
+        try:
+            wait_for_events = time.monotonic() + 20
+            while time.monotonic() < wait_for_events:
+                with lock:
+                    if ("soa", serial) in events:
+                        break
+                time.sleep(0.05)
+            time.sleep(3)           # anything that would still come
+        finally:
+            stop.set()
+            th.join()
+        # Told the serial, asked, told again after each older answer.
+        kinds = [e for e in events if e[1] in (serial, stale)]
+        assert kinds[:8] == [("notify", serial), ("soa", stale)] * 3 + \
+            [("notify", serial), ("soa", serial)], events
+        assert kinds[8:] == [], events
+        assert f"serves {stale}; notifying it again" in d.log_tail(50)
