@@ -23,7 +23,12 @@ so a saturated thread shows. Raw results: bench/out/http.json; a section of
 docs/BENCHMARKS.md between the http-bench markers.
 
     bench/httpbench.py [--hosts N] [--duration S] [--connections C]
-                       [--no-docs]
+                       [--reps R] [--no-docs]
+
+Each phase runs R times (default 3) and reports the median run; the
+steady-state nochg runs alternate with runs of the same requests against
+a bare h2o handler that answers a constant `nochg` line (bench/h2oconst.c,
+2 threads): the ceiling of this machine, kernel, h2o and load generator.
 """
 
 import argparse
@@ -372,7 +377,41 @@ def threads_note(cpu):
             f"processes {cpu.get('others_cores', 0):.2f}; machine {cpu['machine_busy_cores']:.2f}")
 
 
-def suite(hosts, duration, conns, qfile, tmp):
+WORD = {"good": "good", "nochg": "nochg", "bad": "911"}
+
+
+def median_run(runs, mode, rate):
+    """The median of a phase's runs (by the counted rate; paced runs by
+    p99), with every run's rate and p99 kept beside it."""
+    if rate:
+        key = lambda r: r["latency_us"]["p99"]  # noqa: E731
+    else:
+        key = lambda r: r[WORD[mode] + "_per_s"]  # noqa: E731
+    m = dict(sorted(runs, key=key)[len(runs) // 2])
+    m["runs"] = [{"per_s": round(r[WORD[mode] + "_per_s"]), "p99_ms": r["latency_us"]["p99"] / 1e3}
+                 for r in runs]
+    return m
+
+
+def start_ceiling(port):
+    """bench/h2oconst (built into bench/out when its source is newer) on
+    127.0.0.1:port with 2 threads, or None when it cannot be built."""
+    src, exe = os.path.join(HERE, "h2oconst.c"), os.path.join(OUT, "h2oconst")
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        cmd = ["cc", "-O2", "-Wall", "-pthread", "-DH2O_USE_LIBUV=0", "-o", exe, src,
+               "-lh2o-evloop"]
+        if subprocess.run(cmd).returncode != 0:
+            say("warning: could not build the h2o ceiling: " + " ".join(cmd))
+            return None
+    c = subprocess.Popen([exe, "127.0.0.1", str(port), "2"], stdin=subprocess.DEVNULL,
+                         start_new_session=True)
+    if not wait_http(port, 10):
+        stop(c)
+        return None
+    return c
+
+
+def suite(hosts, duration, conns, qfile, tmp, reps):
     work = os.path.join(tmp, "ddnsd")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -425,8 +464,7 @@ def suite(hosts, duration, conns, qfile, tmp):
             raise RuntimeError(f"warm-up replies: owner {w!r}, 127.0.0.1 {w2!r}")
         ph = out["phases"]
 
-        def run(name, mode, rate=None, with_dns=False, with_owner=False, dur=duration,
-                wait=True, conns=conns):
+        def run_once(name, mode, rate, with_dns, with_owner, dur, wait, conns, target, pid):
             bg = quiet() if wait else None
             lo, hi = ranges[mode]
             s = good_salt(ph.get("_last_good")) if mode == "good" else 0
@@ -440,10 +478,10 @@ def suite(hosts, duration, conns, qfile, tmp):
                 def own():
                     extra["owner"] = owner.run(dur)
                 ths.append(threading.Thread(target=own))
-            with CpuWatch(p.pid) as cw:
+            with CpuWatch(pid) as cw:
                 for t in ths:
                     t.start()
-                r = wrk(url, mode, lo, hi, s, bad_auth if mode == "bad" else good_auth,
+                r = wrk(target, mode, lo, hi, s, bad_auth if mode == "bad" else good_auth,
                         dur, conns, rate=rate)
                 for t in ths:
                     t.join()
@@ -454,7 +492,6 @@ def suite(hosts, duration, conns, qfile, tmp):
             r["salt"] = s
             if mode == "good":
                 ph["_last_good"] = r
-            ph[name] = r
             line = f"{name}: {brief(r)}"
             if rate:
                 line += f" [target {rate:,}/s]"
@@ -472,6 +509,23 @@ def suite(hosts, duration, conns, qfile, tmp):
                 say(f"  unexpected replies, e.g. {r['other_sample']!r}")
             return r
 
+        def run(name, mode, rate=None, with_dns=False, with_owner=False, dur=duration,
+                wait=True, conns=conns, n=reps, pair=None):
+            """n runs of a phase; the phase's result is the median run: by
+            the counted rate, or for a paced run by its p99. pair: a phase
+            name, URL and server pid whose runs alternate with these (the
+            ceiling), each one right after one of them."""
+            got, other = [], []
+            for _ in range(n):
+                got.append(run_once(name, mode, rate, with_dns, with_owner, dur, wait, conns,
+                                    url, p.pid))
+                if pair:
+                    other.append(run_once(pair[0], mode, rate, False, False, dur, wait, conns,
+                                          pair[1], pair[2]))
+            for key, runs in ((name, got),) + (((pair[0], other),) if pair else ()):
+                ph[key] = median_run(runs, mode, rate)
+            return ph[name]
+
         out["background_cores_before_idle_dns"] = round(quiet(), 2)
         idle = dns_p99(dns_port, qfile, duration)
         out["dns_idle"] = idle
@@ -484,9 +538,20 @@ def suite(hosts, duration, conns, qfile, tmp):
         # the server has answered before (the memo, src/http/memo.c). The
         # first run over the nochg hosts is the cold case, the next ones
         # the steady state.
-        run("nochg_cold", "nochg")
-        run("nochg", "nochg")
-        run("nochg_4x", "nochg", conns=4 * conns)
+        run("nochg_cold", "nochg", n=1)
+        # the ceiling: a bare h2o handler answering the same requests with
+        # a constant `nochg` line, each of its runs right after one of
+        # ddnsd's, so that both see the same machine
+        ceil_port = free_port()
+        ceiling = start_ceiling(ceil_port)
+        try:
+            run("nochg", "nochg", pair=("ceiling", f"http://127.0.0.1:{ceil_port}",
+                                        ceiling.pid) if ceiling else None)
+            run("nochg_4x", "nochg", conns=4 * conns,
+                pair=("ceiling_4x", f"http://127.0.0.1:{ceil_port}", ceiling.pid)
+                if ceiling else None)
+        finally:
+            stop(ceiling)
         # HTTP p99 at half the bar's rates, paced
         run("good_half", "good", rate=BAR["good"] // 2)
         run("nochg_half", "nochg", rate=BAR["nochg"] // 2)
@@ -497,7 +562,7 @@ def suite(hosts, duration, conns, qfile, tmp):
         say(f"owner alone from 127.0.0.2: {o['requests']} requests {o['replies']}, "
             f"p50 {o['p50_ms']:.2f} ms, p99 {o['p99_ms']:.2f} ms, max {o['max_ms']:.1f} ms")
         # the limiter engaging: the first wrong passwords are hashed
-        run("bad_engage", "bad", with_owner=True, dur=min(3, duration))
+        run("bad_engage", "bad", with_owner=True, dur=min(3, duration), n=1)
         # then refusals only, until the account's bucket refills a token 30 s
         # after the last failure: so no waiting for a quiet machine here
         run("bad", "bad", with_owner=True, wait="bad" not in NO_WAIT)
@@ -574,6 +639,13 @@ def markdown(res, command):
              "no `-R`): each wrk thread claims send slots on a fixed schedule, any free "
              "connection sends at its slot; latency is wrk's, from sending to the reply "
              "(a closed-loop client with spare connections, not a wrk2 open-loop one).", "",
+             f"Each phase ran {res.get('reps', 1)} times; a row is the median run (by the "
+             "counted rate; a paced run by its p99) and lists every run. The engagement of "
+             "the limiter and the cold nochg pass happen once. The ceiling rows are a bare h2o "
+             "handler (`bench/h2oconst.c`, 2 threads, SO_REUSEPORT, keep-alive) answering the "
+             "same wrk requests with a constant `nochg` line, each of its runs right after one "
+             "of ddnsd's nochg runs: what this machine, its loopback TCP, h2o and the load "
+             "generator allow, measured beside ddnsd.", "",
              "wrk's latency percentiles are its own, and wrk corrects them for coordinated "
              "omission before printing them and before the script's `done()` sees them "
              "(`stats_correct`: a reply slower than twice a connection's mean interval adds "
@@ -588,7 +660,15 @@ def markdown(res, command):
              "|---|---:|---:|---:|---:|---:|---|---:|"]
 
     def reps(r):
-        return ", ".join(f"{k} {v:,}" for k, v in r["replies"].items() if v) or "–"
+        words = ", ".join(f"{k} {v:,}" for k, v in r["replies"].items() if v) or "–"
+        runs = r.get("runs", [])
+        if len(runs) < 2:
+            return words
+        if r.get("target_rate"):
+            each = "; p99 of each run: " + ", ".join(f"{x['p99_ms']:.2f}" for x in runs) + " ms"
+        else:
+            each = "; each run: " + ", ".join(f"{x['per_s']:,}/s" for x in runs)
+        return words + " (median run)" + each
     lines.append(row("good", g, "good", reps(g)))
     lines.append(row("good, DNS 20k qps alongside", gd, "good", reps(gd)))
     g4 = ph.get("good_4x")
@@ -599,9 +679,16 @@ def markdown(res, command):
         lines.append(row("nochg, first pass (cold: each host's poll new to the server)", nc,
                          "nochg", reps(nc)))
     lines.append(row("nochg" + (", steady state" if nc else ""), n, "nochg", reps(n)))
+    ce, ce4 = ph.get("ceiling"), ph.get("ceiling_4x")
+    if ce:
+        lines.append(row("ceiling: bare h2o, constant `nochg` (bench/h2oconst.c)", ce, "nochg",
+                         reps(ce)))
     if n4:
         lines.append(row(f"nochg, steady state, {4 * res['connections']} connections", n4,
                          "nochg", reps(n4)))
+    if ce4:
+        lines.append(row(f"ceiling, {4 * res['connections']} connections", ce4, "nochg",
+                         reps(ce4)))
     lines.append(row(f"rejected logins, limiter engaging (first {be['duration_us'] / 1e6:.0f} s)",
                      be, "911", reps(be)))
     lines.append(row("rejected logins, limiter engaged", b, "911", reps(b)))
@@ -654,7 +741,13 @@ def markdown(res, command):
               f"* nochg polls: {best_n:,.0f}/s at {best_nc} connections in steady state "
               f"({n['nochg_per_s']:,.0f}/s at {res['connections']}" +
               (f"; {nc['nochg_per_s']:,.0f}/s on the first, cold pass" if nc else "") +
-              f") — {verdict(best_n >= BAR['nochg'])}.",
+              f") — {verdict(best_n >= BAR['nochg'])}" +
+              (f"; the bare h2o ceiling did {ce['nochg_per_s']:,.0f}/s" +
+               (f" and {ce4['nochg_per_s']:,.0f}/s" if ce4 else "") +
+               f" in the same run, so ddnsd's steady-state polls are "
+               f"{n['nochg_per_s'] / ce['nochg_per_s']:.0%}" +
+               (f" and {n4['nochg_per_s'] / ce4['nochg_per_s']:.0%}" if ce4 and n4 else "") +
+               " of what h2o alone does here" if ce else "") + ".",
               f"* rejected logins: {b['911_per_s']:,.0f}/s once the limiter is engaged — "
               f"{verdict(b['911_per_s'] >= BAR['bad'])}; while it engaged, "
               f"{be['replies']['badauth']} requests were answered `badauth` (the account's "
@@ -707,6 +800,8 @@ def main():
     ap.add_argument("--hosts", type=int, default=1000000)
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--reps", type=int, default=3,
+                    help="runs per phase, the median reported (default %(default)s)")
     ap.add_argument("--no-docs", action="store_true")
     ap.add_argument("--access-log", default=None,
                     help="where ddnsd writes its access log (default: a file in the work "
@@ -720,7 +815,8 @@ def main():
     os.makedirs(tmp, exist_ok=True)
     snapshot_binaries(tmp)
     qfile = zonegen.write_queries(OUT, a.hosts)
-    res = suite(a.hosts, a.duration, a.connections, qfile, tmp)
+    res = suite(a.hosts, a.duration, a.connections, qfile, tmp, a.reps)
+    res["reps"] = a.reps
     res["access_log"] = a.access_log
     with open(os.path.join(OUT, "http.json"), "w") as f:
         json.dump(res, f, indent=1)
