@@ -329,6 +329,7 @@ static void tick(outbox_t *o)
 		{ op_abuse_tick, "abuse desk", 1 },
 		{ op_accounts_tick, "accounts", 1 },
 		{ op_history_tick, "history", 40 },
+		{ op_records_tick, "old records", 40 },
 	};
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
 		bool more = true;

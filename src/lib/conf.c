@@ -73,6 +73,7 @@ static const key_t_ schema[] = {
 	{ S_SERVER, "http-timeout",     T_UINT,  1, 3600, "10", SRV(http_timeout) },
 	{ S_SERVER, "journal-max",      T_UINT,  1, 100000000, "100000", SRV(journal_max) },
 	{ S_SERVER, "history-keep",     T_DUR,   0, 10 * 365 * 86400, "90d", SRV(history_keep) },
+	{ S_SERVER, "outbox-keep",      T_DUR,   0, 10 * 365 * 86400, "30d", SRV(outbox_keep) },
 	{ S_SERVER, "history-max",      T_UINT,  0, 100000000, "1000", SRV(history_max) },
 	{ S_SERVER, "wal-limit",        T_UINT,  1, 65536, "256", SRV(wal_limit) },
 	{ S_SERVER, "default-max-hosts", T_UINT, 0, 1000000, "5", SRV(default_max_hosts) },

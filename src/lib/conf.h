@@ -108,6 +108,7 @@ typedef struct {
 	unsigned http_timeout;       /* seconds to send a request, or to idle */
 	unsigned journal_max;        /* journal rows (serials) kept per zone for IXFR */
 	unsigned history_keep;       /* seconds a host's update history is kept (0: ever) */
+	unsigned outbox_keep;        /* seconds a delivered notification is kept (0: ever) */
 	unsigned history_max;        /* about this many newest rows kept per host (0: all) */
 	unsigned wal_limit;          /* MiB: the WAL is restarted at this length */
 	unsigned default_max_hosts;  /* host quota of a new user */

@@ -135,3 +135,5 @@ int db_outbox_foreach(db_t *db, bool pending, int limit,
  * at next_try. */
 int db_outbox_mark(db_t *db, int64_t id, bool delivered, int64_t now, int64_t next_try,
                    const char *error);
+/* Deletes at most limit messages delivered before `before`; *n: how many. */
+int db_outbox_expire(db_t *db, int64_t before, int limit, int *n);

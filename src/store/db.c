@@ -18,7 +18,7 @@
 #include "store/db.h"
 #include "store/db_int.h"
 
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -251,6 +251,13 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	/* 8 -> 9: sign-up refuses a name that differs from a user's only in
 	 * capitals ("Alice" beside "alice") */
 	"CREATE INDEX user_name_nocase ON user(name COLLATE NOCASE);",
+	/* 9 -> 10: housekeeping finds ended sessions, expired links and
+	 * invitations without reading the tables (db_logins_expire) */
+	"CREATE INDEX session_expires ON session(expires);"
+	"CREATE INDEX session_seen ON session(last_seen);"
+	"CREATE INDEX session_revoked ON session(id) WHERE revoked = 1;"
+	"CREATE INDEX mailtoken_expires ON mailtoken(expires);"
+	"CREATE INDEX invite_expires ON invite(expires) WHERE used_by = 0;",
 };
 
 #define STMT_CACHE 256

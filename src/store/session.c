@@ -91,6 +91,45 @@ int db_session_prune(db_t *db, int64_t user, int64_t now)
 	return db_exec_id_val(db, sql, user, now, false);
 }
 
+/* One bounded delete: ?1 the cut-off (unused by some), ?2 the limit. */
+static int expire_some(db_t *db, const char *sql, int64_t cutoff, int limit, int *n, bool *more)
+{
+	int ret = db_exec_id_val(db, sql, cutoff, limit, false);
+	if (ret == 0) {
+		int k = sqlite3_changes(db_handle(db));
+		*n += k;
+		*more |= k == limit;
+	}
+	return ret;
+}
+
+int db_logins_expire(db_t *db, int64_t now, int64_t seen_before, int limit, int *n, bool *more)
+{
+	/* Each condition on an index of its own (schema 10). */
+	static const char revoked[] = "DELETE FROM session WHERE id IN (SELECT id FROM session "
+	                              "WHERE revoked = 1 LIMIT ?2)";
+	static const char ended[] = "DELETE FROM session WHERE id IN (SELECT id FROM session "
+	                            "WHERE expires <= ?1 LIMIT ?2)";
+	static const char idle[] = "DELETE FROM session WHERE id IN (SELECT id FROM session "
+	                           "WHERE last_seen < ?1 LIMIT ?2)";
+	static const char links[] = "DELETE FROM mailtoken WHERE hash IN (SELECT hash FROM mailtoken "
+	                            "WHERE expires <= ?1 LIMIT ?2)";
+	static const char invites[] = "DELETE FROM invite WHERE hash IN (SELECT hash FROM invite "
+	                              "WHERE used_by = 0 AND expires <= ?1 LIMIT ?2)";
+	*n = 0;
+	*more = false;
+	int ret = expire_some(db, revoked, 0, limit, n, more);
+	if (ret == 0)
+		ret = expire_some(db, ended, now, limit, n, more);
+	if (ret == 0)
+		ret = expire_some(db, idle, seen_before, limit, n, more);
+	if (ret == 0)
+		ret = expire_some(db, links, now, limit, n, more);
+	if (ret == 0)
+		ret = expire_some(db, invites, now, limit, n, more);
+	return ret;
+}
+
 static int session_row(sqlite3_stmt *st, void *ctx)
 {
 	each_t *e = ctx;

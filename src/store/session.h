@@ -41,6 +41,12 @@ int db_session_revoke(db_t *db, int64_t user, int64_t id);
 int db_session_revoke_user(db_t *db, int64_t user, int64_t except);
 /* Forgets user's sessions that ended before now (revoked, or expired). */
 int db_session_prune(db_t *db, int64_t user, int64_t now);
+/* Housekeeping: deletes what can never be used again, at most limit rows of
+ * each kind: sessions revoked, past their lifetime (expires <= now) or
+ * unused since seen_before; mailed links and invitations past their expiry
+ * (a used invitation stays: it tells who came in by whose). *n: rows
+ * deleted; *more: some kind had limit rows or more. */
+int db_logins_expire(db_t *db, int64_t now, int64_t seen_before, int limit, int *n, bool *more);
 /* The user's unrevoked sessions, oldest first. */
 int db_session_foreach(db_t *db, int64_t user, int (*fn)(const db_session_t *s, void *ctx),
                        void *ctx);

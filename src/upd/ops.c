@@ -12,6 +12,7 @@
 #include "lib/name.h"
 #include "store/abuse.h"
 #include "store/audit.h"
+#include "store/session.h"
 #include "upd/hostrr.h"
 #include "upd/namecheck.h"
 #include "abuse/desk.h"
@@ -209,6 +210,25 @@ int op_history_tick(wctx_t *w, wreq_t *r)
 	if (ret == 0 && n > 0) {
 		r->changed = true;
 		r->result = json_pack("{s:i, s:b}", "deleted", n, "more", n == EXPIRE_ROWS);
+	}
+	return ret;
+}
+
+int op_records_tick(wctx_t *w, wreq_t *r)
+{
+	const conf_t *conf = wctx_conf(w);
+	int64_t now = wctx_now(w);
+	int n, m = 0;
+	bool more;
+	int ret = db_logins_expire(wctx_db(w), now, now - (int64_t)conf->session_idle, EXPIRE_ROWS,
+	                           &n, &more);
+	if (ret == 0 && conf->outbox_keep > 0) {
+		ret = db_outbox_expire(wctx_db(w), now - (int64_t)conf->outbox_keep, EXPIRE_ROWS, &m);
+		more |= m == EXPIRE_ROWS;
+	}
+	if (ret == 0 && n + m > 0) {
+		r->changed = true;
+		r->result = json_pack("{s:i, s:b}", "deleted", n + m, "more", more);
 	}
 	return ret;
 }

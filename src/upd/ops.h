@@ -206,6 +206,12 @@ int op_accounts_tick(wctx_t *w, wreq_t *r);
  * when there was any, "more" when the next call would find more. */
 int op_history_tick(wctx_t *w, wreq_t *r);
 
+/* Housekeeping (args: NULL): what can never be used again — ended
+ * dashboard sessions, expired mailed links and unused invitations — and
+ * notifications delivered longer than outbox-keep ago are deleted, a
+ * bounded number of rows per call; result as op_history_tick's. */
+int op_records_tick(wctx_t *w, wreq_t *r);
+
 /* Sign-up: an unverified user, its verification token and mail. */
 int op_signup(wctx_t *w, wreq_t *r);
 /* Confirms an address with a mailed token (hash). */

@@ -22,7 +22,7 @@ import time
 import pytest
 
 from ddnstest import (SmtpListener, ddnsctl, ddnsctl_json, free_port, http_request, make_cert,
-                      query, start_http_ddnsd, wait_for)
+                      query, sqlite, start_http_ddnsd, wait_for)
 
 PW = "a long enough password"
 ZONE = "dyn.example"
@@ -290,6 +290,29 @@ def test_session_idle_and_lifetime(server, smtp):
     time.sleep(4.2)
     r = api(d, "GET", "session", cookie=cookie)
     assert r.status == 401 and "log in again" in r.json["error"], r
+
+
+def test_ended_sessions_are_deleted(server, smtp):
+    """Housekeeping (every 5 s) deletes the rows of sessions that can never
+    be used again: logged out, or idle past session-idle. A session in use
+    stays and keeps working."""
+    d = server(**{"session-idle": "3"})
+    signup(d, smtp, "gus")
+    used, csrf = login(d, "gus")
+    idle, _ = login(d, "gus")
+    out, out_csrf = login(d, "gus")
+    assert api(d, "DELETE", "session", cookie=out, csrf=out_csrf).status == 200
+    assert sqlite(d.db, "SELECT count(*) FROM session;").strip() == "3"
+    deadline = time.monotonic() + 30
+    while sqlite(d.db, "SELECT count(*) FROM session;").strip() != "1":
+        assert time.monotonic() < deadline, "the ended sessions were not deleted"
+        assert api(d, "GET", "session", cookie=used).status == 200
+        time.sleep(1)
+    r = api(d, "GET", "sessions", cookie=used)
+    assert r.status == 200 and len(r.json) == 1 and r.json[0]["current"], r
+    assert api(d, "GET", "session", cookie=idle).status == 401
+    # the one-time verification link is kept until it expires (days)
+    assert sqlite(d.db, "SELECT count(*) FROM mailtoken;").strip() == "1"
 
 
 def test_password_change_and_reset(server, smtp):

@@ -211,3 +211,33 @@ def test_outbox_kept_across_restart(make_ddnsd):
     finally:
         if smtp:
             smtp.close()
+
+
+def test_delivered_notifications_forgotten_after_outbox_keep(make_ddnsd):
+    """outbox-keep: a delivered notification is deleted that long after
+    its delivery, by the housekeeping of the desk's clock (every 5 s); one
+    not delivered stays however long it fails, and goes in its turn once
+    delivered. Nothing else changes."""
+    smtp, hook = SmtpListener(), WebhookReceiver(fail=10 ** 6)
+    try:
+        d = make_ddnsd(server={"smtp-relay": f"smtp://127.0.0.1:{smtp.port}",
+                               "notification-webhook": hook.url, "outbox-keep": "1s"})
+        fqdn = add_owner(d, "fred", "fred@example.net")
+        ddnsctl(d, "host", "suspend", fqdn, "--reason", "phishing kit")
+        wait_for("the email", lambda: smtp.messages)
+        wait_for("the delivered email to be forgotten",
+                 lambda: [r["kind"] for r in outbox(d)] == ["webhook"], timeout=30)
+        time.sleep(6)   # another round of housekeeping: the failing event stays
+        rows = outbox(d)
+        assert len(rows) == 1 and rows[0]["kind"] == "webhook", rows
+        assert rows[0]["delivered"] == 0 and rows[0]["error"], rows
+        hook.fail = 0
+        ev = wait_for("the event once the receiver takes it",
+                      lambda: hook.events and hook.events[0], timeout=60)
+        assert ev["event"] == "suspended" and ev["host"] == fqdn
+        wait_for("the outbox to be empty", lambda: outbox(d) == [], timeout=30)
+        assert len(smtp.messages) == 1 and len(hook.events) == 1
+        assert ddnsctl_json(d, "host", "show", fqdn)["state"] == "suspended"
+    finally:
+        smtp.close()
+        hook.close()

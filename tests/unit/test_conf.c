@@ -68,10 +68,13 @@ static void test_good(void **state)
 	/* Update history: 90 days, about 1000 rows per host. */
 	assert_int_equal(c->history_keep, 90 * 86400);
 	assert_int_equal(c->history_max, 1000);
+	/* Delivered notifications: 30 days. */
+	assert_int_equal(c->outbox_keep, 30 * 86400);
 	conf_free(c);
 	assert_int_equal(conf_load_string("[server]\nsignup = invite\npublic-url = https://dyn.example/\n"
 	                                  "session-lifetime = 30d\nsession-idle = 2h\n"
-	                                  "history-keep = 0\nhistory-max = 0\n" ZONE, "t.conf",
+	                                  "history-keep = 0\nhistory-max = 0\noutbox-keep = 12h\n" ZONE,
+	                                  "t.conf",
 	                                  &c, err, sizeof(err)), 0);
 	assert_string_equal(c->signup, "invite");
 	assert_string_equal(c->public_url, "https://dyn.example/");
@@ -79,6 +82,7 @@ static void test_good(void **state)
 	assert_int_equal(c->session_idle, 7200);
 	assert_int_equal(c->history_keep, 0);
 	assert_int_equal(c->history_max, 0);
+	assert_int_equal(c->outbox_keep, 12 * 3600);
 	conf_free(c);
 }
 
@@ -114,6 +118,7 @@ static void test_errors(void **state)
 	expect_error("[server]\npublic-url = dash.example\n" ZONE, "t.conf:2: public-url:");
 	expect_error("[server]\nsession-idle = 0\n" ZONE, "t.conf:2: session-idle:");
 	expect_error("[server]\nhistory-keep = forever\n" ZONE, "t.conf:2: history-keep:");
+	expect_error("[server]\noutbox-keep = -1d\n" ZONE, "t.conf:2: outbox-keep:");
 	expect_error("[server]\nhistory-max = -1\n" ZONE, "t.conf:2: history-max:");
 
 	conf_t *c = NULL;

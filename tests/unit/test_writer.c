@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu.h>
 #include <libknot/libknot.h>
@@ -278,12 +279,79 @@ static void test_serial_persists(void **state)
 	sqlite3_close(h);
 }
 
+static int count(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Housekeeping deletes what can never be used again and delivered
+ * notifications past outbox-keep (30 days by default), and nothing else. */
+static void test_records_tick(void **state)
+{
+	fx_t *f = *state;
+	add_user(f, "rita", 5);
+	stop_writer(f);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(f->dbpath, &h), SQLITE_OK);
+	int64_t now = time(NULL), day = 86400;
+	char sql[2048];
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO session(user, hash, csrf, created, last_seen, expires, revoked) "
+	         "SELECT id, x'01', 'a', %1$lld, %1$lld, %1$lld + 3600, 0 FROM user WHERE name = 'rita';"
+	         "INSERT INTO session(user, hash, csrf, created, last_seen, expires, revoked) "
+	         "SELECT id, x'02', 'b', %1$lld, %1$lld, %1$lld + 3600, 1 FROM user WHERE name = 'rita';"
+	         "INSERT INTO session(user, hash, csrf, created, last_seen, expires, revoked) "
+	         "SELECT id, x'03', 'c', %1$lld - 10, %1$lld - 10, %1$lld - 1, 0 FROM user WHERE name = 'rita';"
+	         "INSERT INTO session(user, hash, csrf, created, last_seen, expires, revoked) "
+	         "SELECT id, x'04', 'd', %1$lld - %2$lld - 99, %1$lld - %2$lld - 9, %1$lld + 3600, 0 "
+	         "FROM user WHERE name = 'rita';"
+	         "INSERT INTO mailtoken(hash, user, kind, created, expires) "
+	         "SELECT x'11', id, 'reset', %1$lld, %1$lld + 3600 FROM user WHERE name = 'rita';"
+	         "INSERT INTO mailtoken(hash, user, kind, created, expires, used) "
+	         "SELECT x'12', id, 'verify', %1$lld - 99, %1$lld - 1, %1$lld - 50 FROM user WHERE name = 'rita';"
+	         "INSERT INTO invite(hash, created, expires, actor) VALUES (x'21', %1$lld, %1$lld + 3600, 'op');"
+	         "INSERT INTO invite(hash, created, expires, actor) VALUES (x'22', %1$lld - 99, %1$lld - 1, 'op');"
+	         "INSERT INTO invite(hash, created, expires, actor, used_by) "
+	         "SELECT x'23', %1$lld - 99, %1$lld - 1, 'op', id FROM user WHERE name = 'rita';"
+	         "INSERT INTO outbox(created, kind, rcpt, subject, body, next_try, delivered) VALUES "
+	         "(%1$lld - 40 * %2$lld, 'email', 'a@example.net', 's', 'b', 0, %1$lld - 31 * %2$lld),"
+	         "(%1$lld - 40 * %2$lld, 'email', 'b@example.net', 's', 'b', 0, %1$lld - 29 * %2$lld),"
+	         "(%1$lld - 40 * %2$lld, 'email', 'c@example.net', 's', 'b', %1$lld, 0);",
+	         (long long)now, (long long)day);
+	char *err = NULL;
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, &err), SQLITE_OK);
+	assert_int_equal(start_writer(f), 0);
+	assert_int_equal(writer_start(f->w), 0);
+
+	assert_int_equal(call(f, op_records_tick, NULL, NULL), 0);
+	/* the live session, link and invitation; the used invitation */
+	assert_int_equal(count(h, "SELECT count(*) FROM session"), 1);
+	assert_int_equal(count(h, "SELECT count(*) FROM session WHERE hash = x'01'"), 1);
+	assert_int_equal(count(h, "SELECT count(*) FROM mailtoken"), 1);
+	assert_int_equal(count(h, "SELECT count(*) FROM mailtoken WHERE hash = x'11'"), 1);
+	assert_int_equal(count(h, "SELECT count(*) FROM invite"), 2);
+	assert_int_equal(count(h, "SELECT count(*) FROM invite WHERE hash IN (x'21', x'23')"), 2);
+	/* the message delivered 29 days ago and the undelivered one */
+	assert_int_equal(count(h, "SELECT count(*) FROM outbox"), 2);
+	assert_int_equal(count(h, "SELECT count(*) FROM outbox WHERE rcpt != 'a@example.net'"), 2);
+	/* nothing left to do */
+	assert_int_equal(call(f, op_records_tick, NULL, NULL), 0);
+	assert_int_equal(count(h, "SELECT count(*) FROM session") + count(h, "SELECT count(*) FROM outbox"), 3);
+	sqlite3_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_lifecycle),
 		cmocka_unit_test(test_batch_isolation),
 		cmocka_unit_test(test_serial_persists),
+		cmocka_unit_test(test_records_tick),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
