@@ -28,9 +28,13 @@ memo_t *memo_new(size_t hosts, zoneset_t **zones)
 	memo_t *m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return NULL;
-	/* Two slots per host, at least 64 K: a cache, not an index. */
+	/* Four slots per host, at least 64 K: a cache, not an index. Each
+	 * changed address leaves a stale memo behind until a newer one takes
+	 * its slot: with two per host, the memos left by a run of changes
+	 * pushed out live ones of hosts that poll unchanged, and the writer
+	 * answered their polls again. */
 	size_t buckets = 16384;
-	while (buckets * WAYS < 2 * hosts && buckets < ((size_t)1 << 24))
+	while (buckets * WAYS < 4 * hosts && buckets < ((size_t)1 << 24))
 		buckets <<= 1;
 	m->slots = calloc(buckets * WAYS, sizeof(*m->slots));
 	if (m->slots == NULL) {
@@ -61,32 +65,36 @@ bool memo_eligible(const hup_t *h)
 }
 
 /* The keyed hash of "this principal asks this of host": everything the
- * writer's answer depended on besides the database. */
+ * writer's answer depended on besides the database. SipHash, the keyed
+ * hash made for table slots: of its 64 bits the memo keeps 40, which no
+ * one without the key can aim at. */
 static uint64_t request_hash(const memo_t *m, const hup_t *h, const char *host)
 {
-	crypto_generichash_state st;
-	uint8_t out[16];
-	uint8_t shape[1 + 4 + 1 + 1 + 4 + 16];
+	uint8_t in[1 + 4 + 1 + 1 + 4 + 16 + sizeof(h->token_hash) + 1 + DB_NAME_MAX + DB_NAME_MAX];
 	size_t n = 0;
-	shape[n++] = h->by_token;
-	memcpy(shape + n, &h->set, 4);
+	in[n++] = h->by_token;
+	memcpy(in + n, &h->set, 4);
 	n += 4;
-	shape[n++] = h->has_v4;
-	shape[n++] = h->has_v6;
-	memcpy(shape + n, h->v4, 4);
+	in[n++] = h->has_v4;
+	in[n++] = h->has_v6;
+	memcpy(in + n, h->v4, 4);
 	n += 4;
-	memcpy(shape + n, h->v6, 16);
+	memcpy(in + n, h->v6, 16);
 	n += 16;
-	crypto_generichash_init(&st, m->key, sizeof(m->key), sizeof(out));
-	crypto_generichash_update(&st, shape, n);
-	if (h->by_token)
-		crypto_generichash_update(&st, h->token_hash, sizeof(h->token_hash));
+	if (h->by_token) {
+		memcpy(in + n, h->token_hash, sizeof(h->token_hash));
+		n += sizeof(h->token_hash);
+	}
 	/* Lengths included: "ab"+"c" differs from "a"+"bc". */
-	uint8_t len = (uint8_t)strlen(h->principal);
-	crypto_generichash_update(&st, &len, 1);
-	crypto_generichash_update(&st, (const uint8_t *)h->principal, len);
-	crypto_generichash_update(&st, (const uint8_t *)host, strlen(host) + 1);
-	crypto_generichash_final(&st, out, sizeof(out));
+	size_t plen = strnlen(h->principal, sizeof(h->principal) - 1);
+	size_t hlen = strnlen(host, DB_NAME_MAX - 1);
+	in[n++] = (uint8_t)plen;
+	memcpy(in + n, h->principal, plen);
+	n += plen;
+	memcpy(in + n, host, hlen + 1);
+	n += hlen + 1;
+	uint8_t out[crypto_shorthash_BYTES];
+	crypto_shorthash(out, in, n, m->key);
 	uint64_t v;
 	memcpy(&v, out, sizeof(v));
 	return v;
