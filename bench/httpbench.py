@@ -372,7 +372,8 @@ def threads_note(cpu):
     th = cpu["ddnsd_threads"]
     parts = [f"{n} {s['cores']:.2f}" + (f" (busiest {s['busiest']:.2f})" if s["threads"] > 1 else "")
              for n, s in sorted(th.items(), key=lambda kv: -kv[1]["cores"]) if s["cores"] >= 0.01]
-    return (f"ddnsd {cpu['ddnsd_cores']:.2f} cores [{', '.join(parts)}]; load generators "
+    who = "ddnsd" if any(n.startswith("ddnsd") for n in th) else "server"
+    return (f"{who} {cpu['ddnsd_cores']:.2f} cores [{', '.join(parts)}]; load generators "
             f"{cpu['children_cores'] + cpu.get('bench_self_cores', 0):.2f}; other people's "
             f"processes {cpu.get('others_cores', 0):.2f}; machine {cpu['machine_busy_cores']:.2f}")
 

@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from benchlib import dnsperf, dnsprobe, proc, servers, zonegen  # noqa: E402
+from benchlib import dnsperf, dnsprobe, proc, zonegen  # noqa: E402
 from benchlib.dnsbench import free_port  # noqa: E402
 
 OUT = os.path.join(HERE, "out")
