@@ -23,15 +23,6 @@
 
 typedef struct dns_server dns_server_t;
 
-/*
- * Dynamic updates (RFC 2136) leave the DNS threads the same way: a UDP
- * UPDATE message is passed with the socket and the sender's address (the
- * callback answers with sendto on that socket, from its own thread); a TCP
- * connection whose next message is an UPDATE is handed over like a
- * transfer (tcp = true, fd is the connection, owned by the callback; rest
- * is what the client sent after that message, to give back with the
- * connection).
- */
 /* Where a UDP answer must leave from, for a socket bound to a wildcard
  * address (0.0.0.0, ::): the control message (IP_PKTINFO, IPV6_PKTINFO)
  * for sendmsg; len 0 when the socket's own address will do. */
@@ -46,6 +37,16 @@ typedef struct {
 ssize_t dns_udp_reply(int fd, const void *msg, size_t len, const struct sockaddr_storage *peer,
                       socklen_t peerlen, const dns_src_t *src);
 
+/*
+ * Dynamic updates (RFC 2136) leave the DNS threads the same way: a UDP
+ * UPDATE message is passed with the socket, the sender's address and the
+ * answer's source (the callback answers with dns_udp_reply on that socket,
+ * from its own thread); a TCP
+ * connection whose next message is an UPDATE is handed over like a
+ * transfer (tcp = true, fd is the connection, owned by the callback; rest
+ * is what the client sent after that message, to give back with the
+ * connection).
+ */
 typedef void (*dns_update_cb)(int fd, bool tcp, const uint8_t *msg, size_t len,
                               const uint8_t *pending, size_t pending_len,
                               const uint8_t *rest, size_t rest_len,

@@ -413,18 +413,12 @@ bool zone_serial(const zone_t *z, uint32_t *serial)
 {
 	const node_t *apex = zone_get(z, (const uint8_t *)"", 0);
 	node_rrset_t rs;
-	if (apex == NULL || !node_rrset(apex, KNOT_RRTYPE_SOA, &rs) || rs.len < 12)
+	/* The one SOA RR ends with SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM:
+	 * the serial is 20 bytes from its end, after at least the owner
+	 * pointer, type, class, TTL, rdlength and two one-byte names. */
+	if (apex == NULL || !node_rrset(apex, KNOT_RRTYPE_SOA, &rs) || rs.len < 12 + 2 + 20)
 		return false;
-	/* Owner pointer, type, class, TTL, rdlength; then MNAME and RNAME
-	 * (labels, ending in a root label or a compression pointer). */
-	const uint8_t *p = rs.wire + 12, *end = rs.wire + rs.len;
-	for (int name = 0; name < 2; name++) {
-		while (p < end && *p != 0 && (*p & 0xC0) != 0xC0)
-			p += 1 + *p;
-		p += (p < end && (*p & 0xC0) == 0xC0) ? 2 : 1;
-	}
-	if (p + 4 > end)
-		return false;
+	const uint8_t *p = rs.wire + rs.len - 20;
 	*serial = (uint32_t)node_get16(p) << 16 | node_get16(p + 2);
 	return true;
 }
