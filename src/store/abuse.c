@@ -413,9 +413,7 @@ int db_outbox_expire(db_t *db, int64_t before, int limit, int *n)
 	/* on the index outbox_due (delivered, next_try) */
 	static const char sql[] = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
 	                          "WHERE delivered > 0 AND delivered < ?1 LIMIT ?2)";
-	int ret = db_exec_id_val(db, sql, before, limit, false);
-	*n = ret == 0 ? sqlite3_changes(db_handle(db)) : 0;
-	return ret;
+	return db_exec_count(db, sql, before, limit, n);
 }
 
 int db_outbox_mark(db_t *db, int64_t id, bool delivered, int64_t now, int64_t next_try,

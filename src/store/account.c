@@ -661,9 +661,7 @@ int db_history_expire(db_t *db, int64_t before, int limit, int *n)
 	 * set back left a newer row among them. */
 	static const char sql[] = "DELETE FROM history WHERE id IN "
 	                          "(SELECT id FROM history ORDER BY id LIMIT ?2) AND time < ?1";
-	int ret = db_exec_id_val(db, sql, before, limit, false);
-	*n = ret == 0 ? sqlite3_changes(db_handle(db)) : 0;
-	return ret;
+	return db_exec_count(db, sql, before, limit, n);
 }
 
 int db_history_foreach_all(db_t *db, int (*fn)(const db_history_t *h, void *ctx), void *ctx)

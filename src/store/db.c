@@ -506,6 +506,13 @@ int db_exec_id_val(db_t *db, const char *sql, int64_t id, int64_t v, bool must_c
 	return must_change ? db_step_changed(db, st) : db_step_done(st);
 }
 
+int db_exec_count(db_t *db, const char *sql, int64_t cutoff, int64_t limit, int *n)
+{
+	int ret = db_exec_id_val(db, sql, cutoff, limit, false);
+	*n = ret == 0 ? sqlite3_changes(db->h) : 0;
+	return ret;
+}
+
 int db_begin(db_t *db)    { return db_step_done(db->st[ST_BEGIN]); }
 
 int db_wal_reset(db_t *db)

@@ -50,6 +50,10 @@ int db_step_changed(db_t *db, sqlite3_stmt *st);
  * DDNS_ENOENT when must_change and no row changed). */
 int db_exec_id_val(db_t *db, const char *sql, int64_t id, int64_t v, bool must_change);
 
+/* The same for a bounded delete (?1 a cut-off, ?2 the limit): *n, how
+ * many rows went (0 on error). */
+int db_exec_count(db_t *db, const char *sql, int64_t cutoff, int64_t limit, int *n);
+
 static inline void db_reset(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);

@@ -91,15 +91,13 @@ int db_session_prune(db_t *db, int64_t user, int64_t now)
 	return db_exec_id_val(db, sql, user, now, false);
 }
 
-/* One bounded delete: ?1 the cut-off (unused by some), ?2 the limit. */
+/* One bounded delete (db_exec_count), added to the totals. */
 static int expire_some(db_t *db, const char *sql, int64_t cutoff, int limit, int *n, bool *more)
 {
-	int ret = db_exec_id_val(db, sql, cutoff, limit, false);
-	if (ret == 0) {
-		int k = sqlite3_changes(db_handle(db));
-		*n += k;
-		*more |= k == limit;
-	}
+	int k;
+	int ret = db_exec_count(db, sql, cutoff, limit, &k);
+	*n += k;
+	*more |= k == limit;
 	return ret;
 }
 
