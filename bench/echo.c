@@ -21,27 +21,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "listen.h"
+
 #define BATCH 64
 #define PKT_MAX 4096
-
-static struct sockaddr_in listen_addr;
-
-static int echo_socket(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int one = 1;
-
-	if (fd < 0)
-		return -1;
-	/* One socket per thread: the kernel spreads flows across them, as it
-	 * does for NSD's, Knot's and ddnsd's workers. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static void *echo_worker(void *arg)
 {
@@ -102,28 +85,17 @@ static void *echo_worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s ADDR PORT [THREADS]\n", argv[0]);
+	struct sockaddr_in addr;
+	int threads;
+	if (listen_args(argc, argv, &addr, &threads) != 0)
 		return 2;
-	}
-	int threads = argc > 3 ? atoi(argv[3]) : 2;
-	if (threads < 1 || threads > 64) {
-		fprintf(stderr, "echo: bad thread count\n");
-		return 2;
-	}
-	listen_addr.sin_family = AF_INET;
-	listen_addr.sin_port = htons((unsigned short)atoi(argv[2]));
-	if (inet_pton(AF_INET, argv[1], &listen_addr.sin_addr) != 1) {
-		fprintf(stderr, "echo: bad address %s\n", argv[1]);
-		return 2;
-	}
 
-	pthread_t tid[64];
-	int fds[64];
+	pthread_t tid[LISTEN_THREADS_MAX];
+	int fds[LISTEN_THREADS_MAX];
 	/* Bind every socket before serving so that the first answer means all
 	 * workers are ready. */
 	for (int i = 0; i < threads; i++) {
-		fds[i] = echo_socket();
+		fds[i] = listen_socket(&addr, SOCK_DGRAM);
 		if (fds[i] < 0) {
 			perror("echo: socket");
 			return 1;

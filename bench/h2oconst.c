@@ -7,22 +7,17 @@
  * run is what the machine, the kernel's loopback TCP, h2o and the load
  * generator allow; ddnsd's nochg rate is reported as a share of it.
  *
- *   cc -O2 -pthread -o bench/out/h2oconst bench/h2oconst.c -lh2o-evloop
+ *   cc -O2 -pthread -DH2O_USE_LIBUV=0 -o bench/out/h2oconst bench/h2oconst.c -lh2o-evloop
  *   bench/out/h2oconst ADDR PORT [THREADS]
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <h2o.h>
 
+#include "listen.h"
+
 static h2o_globalconf_t config;
-static struct sockaddr_in addr;
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -48,16 +43,9 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 
 static void *run(void *arg)
 {
-	(void)arg;
+	int fd = *(int *)arg;
 	h2o_context_t ctx;
 	h2o_accept_ctx_t accept = {0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 4096) != 0) {
-		perror("h2oconst: bind/listen");
-		exit(1);
-	}
 	h2o_context_init(&ctx, h2o_evloop_create(), &config);
 	accept.ctx = &ctx;
 	accept.hosts = config.hosts;
@@ -71,16 +59,16 @@ static void *run(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s ADDR PORT [THREADS]\n", argv[0]);
+	struct sockaddr_in addr;
+	int threads, fds[LISTEN_THREADS_MAX];
+	if (listen_args(argc, argv, &addr, &threads) != 0)
 		return 2;
-	}
-	int threads = argc > 3 ? atoi(argv[3]) : 2;
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)atoi(argv[2]));
-	if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1 || threads < 1) {
-		fprintf(stderr, "%s: bad address or thread count\n", argv[0]);
-		return 2;
+	for (int i = 0; i < threads; i++) {
+		fds[i] = listen_socket(&addr, SOCK_STREAM);
+		if (fds[i] < 0) {
+			perror("h2oconst: bind/listen");
+			return 1;
+		}
 	}
 	h2o_config_init(&config);
 	h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -88,8 +76,12 @@ int main(int argc, char **argv)
 	h2o_handler_t *h = h2o_create_handler(path, sizeof(*h));
 	h->on_req = on_req;
 	pthread_t t;
-	for (int i = 1; i < threads; i++)
-		pthread_create(&t, NULL, run, NULL);
-	run(NULL);
+	for (int i = 1; i < threads; i++) {
+		if (pthread_create(&t, NULL, run, &fds[i]) != 0) {
+			fprintf(stderr, "h2oconst: pthread_create failed\n");
+			return 1;
+		}
+	}
+	run(&fds[0]);
 	return 0;
 }

@@ -48,7 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from benchlib import dnsperf, dnsprobe, proc, zonegen  # noqa: E402
+from benchlib import cbuild, dnsperf, dnsprobe, proc, zonegen  # noqa: E402
 from benchlib.dnsbench import free_port  # noqa: E402
 
 OUT = os.path.join(HERE, "out")
@@ -395,15 +395,13 @@ def median_run(runs, mode, rate):
 
 
 def start_ceiling(port):
-    """bench/h2oconst (built into bench/out when its source is newer) on
-    127.0.0.1:port with 2 threads, or None when it cannot be built."""
-    src, exe = os.path.join(HERE, "h2oconst.c"), os.path.join(OUT, "h2oconst")
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        cmd = ["cc", "-O2", "-Wall", "-pthread", "-DH2O_USE_LIBUV=0", "-o", exe, src,
-               "-lh2o-evloop"]
-        if subprocess.run(cmd).returncode != 0:
-            say("warning: could not build the h2o ceiling: " + " ".join(cmd))
-            return None
+    """bench/h2oconst (cbuild) on 127.0.0.1:port with 2 threads, or None
+    when it cannot be built or does not answer."""
+    try:
+        exe = cbuild.build("h2oconst", "-DH2O_USE_LIBUV=0", libs=["-lh2o-evloop"])
+    except RuntimeError as e:
+        say(f"warning: {e}")
+        return None
     c = subprocess.Popen([exe, "127.0.0.1", str(port), "2"], stdin=subprocess.DEVNULL,
                          start_new_session=True)
     if not wait_http(port, 10):

@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from benchlib import dnsperf, dnsprobe, proc, zonegen  # noqa: E402
+from benchlib import cbuild, dnsperf, dnsprobe, proc, zonegen  # noqa: E402
 from benchlib.dnsbench import free_port  # noqa: E402
 
 OUT = os.path.join(HERE, "out")
@@ -44,14 +44,6 @@ END = "<!-- writer-bench end -->"
 
 def say(msg):
     print(msg, flush=True)
-
-
-def build_ctlbench():
-    exe = os.path.join(OUT, "ctlbench")
-    src = os.path.join(HERE, "ctlbench.c")
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["cc", "-O2", "-o", exe, src], check=True)
-    return exe
 
 
 def make_ddnsd_db(workdir, port, hosts):
@@ -152,7 +144,7 @@ def ddnsd_suite(hosts, duration, clients, qfile, tmp, paced=(), reps=3):
     try:
         if not dnsprobe.wait_answer(port, zonegen.last_host(hosts), "A", timeout=120):
             raise RuntimeError("ddnsd did not come up")
-        bench = build_ctlbench()
+        bench = cbuild.build("ctlbench")
         sock = os.path.join(work, "ddnsd.sock")
         proc.wait_quiet(say=say)
         idle = p99_at(port, qfile, duration)
@@ -243,9 +235,7 @@ def echo_control(duration, qfile, workdir, rates):
     at a fixed 20k qps, idle and while another process calls fdatasync
     at each of rates on a file beside ddnsd's database. No database, no
     writer: what the rise costs any DNS server on this machine."""
-    exe, src = os.path.join(OUT, "echo"), os.path.join(HERE, "echo.c")
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run(["cc", "-O2", "-Wall", "-pthread", "-o", exe, src], check=True)
+    exe = cbuild.build("echo")
     port = free_port()
     e = subprocess.Popen([exe, "127.0.0.1", str(port), "2"], stdin=subprocess.DEVNULL,
                          start_new_session=True)
