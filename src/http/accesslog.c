@@ -180,17 +180,38 @@ static bool clean_path(struct logbuf *b, h2o_req_t *req)
 	return true;
 }
 
-/* The time of a line, to the millisecond; the part down to the second is
- * formatted once a second. */
-static void stamp(http_thread_t *t, const struct timeval *now, char *when, size_t len)
+/* Room is reserved by the caller: v in decimal, at least `digits` digits. */
+static void put_uint(struct logbuf *b, uint64_t v, int digits)
+{
+	char d[20];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 || n < digits);
+	while (n > 0)
+		b->p[b->len++] = d[--n];
+}
+
+/* The time of a line, to the millisecond, as a JSON field; the part down
+ * to the second is formatted once a second. No printf: this and the two
+ * numbers below are on every request's path. */
+static bool stamp(http_thread_t *t, struct logbuf *b, const struct timeval *now)
 {
 	if (now->tv_sec != t->log_sec) {
 		struct tm tm;
 		gmtime_r(&now->tv_sec, &tm);
-		strftime(t->log_when, sizeof(t->log_when), "%Y-%m-%dT%H:%M:%S", &tm);
+		t->log_whenlen = strftime(t->log_when, sizeof(t->log_when), "%Y-%m-%dT%H:%M:%S", &tm);
 		t->log_sec = now->tv_sec;
 	}
-	snprintf(when, len, "%s.%03ldZ", t->log_when, (long)(now->tv_usec / 1000));
+	if (!reserve(b, t->log_whenlen + 16))
+		return false;
+	put(b, "{\"time\":\"", 9);
+	put(b, t->log_when, t->log_whenlen);
+	put(b, ".", 1);
+	put_uint(b, (uint64_t)(now->tv_usec / 1000), 3);
+	put(b, "Z\"", 2);
+	return true;
 }
 
 void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
@@ -204,29 +225,28 @@ void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
 	                      memory_order_relaxed); /* one writer: no locked add */
 	if (t->srv->access_fd < 0)
 		return;
-	char client[64], when[40];
+	char client[64];
 	int family;
 	http_client_addr(req, client, sizeof(client), &family);
 	struct timeval now, *began = &req->timestamps.request_begin_at;
 	gettimeofday(&now, NULL);
-	stamp(t, &now, when, sizeof(when));
-	double ms = (now.tv_sec - began->tv_sec) * 1e3 + (now.tv_usec - began->tv_usec) / 1e3;
+	int64_t us = (int64_t)(now.tv_sec - began->tv_sec) * 1000000 + (now.tv_usec - began->tv_usec);
+	if (us < 0)
+		us = 0; /* the wall clock was set back meanwhile */
 	/* The first line of the reply says what happened (good, nochg, ...). */
 	size_t rl = 0;
 	while (rl < len && rl < 64 && body[rl] != '\n')
 		rl++;
 	struct logbuf *b = &t->log;
 	size_t mark = b->len;
-	char num[64];
-	bool ok = reserve(b, 1) && (put(b, "{", 1), true) &&
-	          field(b, "time", when, strlen(when), true) &&
+	bool ok = stamp(t, b, &now) &&
 	          field(b, "client", client, strlen(client), false) &&
 	          field(b, "method", req->method.base, req->method.len, false) &&
 	          reserve(b, 10) && (put(b, ",\"path\":\"", 9), true) && clean_path(b, req) &&
 	          reserve(b, 32);
 	if (ok) {
-		int n = snprintf(num, sizeof(num), "\",\"status\":%d", status);
-		put(b, num, (size_t)n);
+		put(b, "\",\"status\":", 11);
+		put_uint(b, (uint64_t)(status > 0 ? status : 0), 1);
 		ok = field(b, "result", body, rl, false);
 	}
 	if (ok && user && *user)
@@ -241,8 +261,13 @@ void accesslog_write(h2o_req_t *req, int status, const char *body, size_t len,
 		ok = reserve(b, 13) && (put(b, ",\"agent\":null", 13), true);
 	}
 	if (ok && reserve(b, 64)) {
-		int n = snprintf(num, sizeof(num), ",\"ms\":%.3f%s}\n", ms, memo ? ",\"memo\":true" : "");
-		put(b, num, (size_t)n);
+		put(b, ",\"ms\":", 6);
+		put_uint(b, (uint64_t)us / 1000, 1);
+		put(b, ".", 1);
+		put_uint(b, (uint64_t)us % 1000, 3);
+		if (memo)
+			put(b, ",\"memo\":true", 12);
+		put(b, "}\n", 2);
 	} else {
 		b->len = mark; /* out of memory: this line is lost, not half written */
 		return;

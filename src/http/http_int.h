@@ -73,6 +73,7 @@ struct http_thread {
 	_Atomic uint64_t replies[6];
 	time_t log_sec;                     /* the second log_when spells */
 	char log_when[24];
+	size_t log_whenlen;
 	/* Password verifications this thread has in flight (update jobs in
 	 * JOB_AUTH), each with the requests waiting for the same answer. */
 	http_job_t *verifying;

@@ -110,7 +110,7 @@ void http_client_addr(h2o_req_t *req, char *buf, size_t len, int *family)
 	if (n == 0)
 		return;
 	*family = n == 4 ? AF_INET : AF_INET6;
-	inet_ntop(*family, ip, buf, len);
+	net_ntop(*family, ip, buf, len);
 }
 
 #define CONNS_SLOTS 4096

@@ -23,6 +23,8 @@
 #include "http/http_int.h"
 #include "lib/errors.h"
 #include "lib/hostname.h"
+#include "lib/net.h"
+#include "lib/strbuf.h"
 #include "upd/ops.h"
 
 #define MAX_PARAMS 24
@@ -160,7 +162,7 @@ static void reply_and_free(http_job_t *job, int status, const char *reason, cons
 {
 	h2o_req_t *req = job->req;
 	char user[sizeof(job->user)];
-	snprintf(user, sizeof(user), "%s", job->user);
+	str_copy(user, sizeof(user), job->user);
 	job->thread->memo_reply = job->from_memo;
 	http_job_free(job);
 	if (status == 503)
@@ -178,8 +180,10 @@ static void reply_all(http_job_t *job, int status, const char *reason, const cha
 	size_t n = 0, hosts = job->hup.nhosts ? job->hup.nhosts : 1;
 	if (job->dialect == DIALECT_DUCKDNS)
 		hosts = 1;
-	for (size_t i = 0; i < hosts; i++)
-		n += snprintf(body + n, sizeof(body) - n, "%s\n", word);
+	for (size_t i = 0; i < hosts; i++) {
+		n = str_cat(body, sizeof(body), n, word);
+		n = str_cat(body, sizeof(body), n, "\n");
+	}
 	reply_and_free(job, status, reason, body);
 }
 
@@ -256,12 +260,12 @@ static void authenticate(http_job_t *job)
 		return;
 	}
 	char principal[300];
-	snprintf(principal, sizeof(principal), "u:%s", job->user);
+	str_cat(principal, sizeof(principal), str_copy(principal, sizeof(principal), "u:"), job->user);
 	/* The cache's MAC of (name, password) also tells which logins are the
 	 * same one (below). */
 	if (authcache_check_mac(s->cache, principal, job->secret, job->secret_len, 0, mono(),
 	                        job->cred)) {
-		snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
+		str_copy(job->hup.principal, sizeof(job->hup.principal), job->user);
 		submit_or_answer(job);
 		return;
 	}
@@ -327,7 +331,7 @@ void update_authenticated(http_job_t *job)
 		return;
 	}
 	refund_failure(job);
-	snprintf(job->hup.principal, sizeof(job->hup.principal), "%s", job->user);
+	str_copy(job->hup.principal, sizeof(job->hup.principal), job->user);
 	submit_or_answer(job);
 }
 
@@ -380,11 +384,11 @@ static void police_nochg(http_job_t *job, hup_host_t *host)
 	host->code = HUP_ABUSE;
 	op_host_state_t a;
 	memset(&a, 0, sizeof(a));
-	snprintf(a.fqdn, sizeof(a.fqdn), "%s", host->name);
+	str_copy(a.fqdn, sizeof(a.fqdn), host->name);
 	snprintf(a.reason, sizeof(a.reason),
 	         "the same update was sent again and again after being told to back off "
 	         "(client %s, %s)", job->hup.src, job->hup.client);
-	snprintf(a.evidence, sizeof(a.evidence), "%s", job->hup.src);
+	str_copy(a.evidence, sizeof(a.evidence), job->hup.src);
 	snprintf(a.actor, sizeof(a.actor), "ddnsd: update flood heuristic");
 	writer_post(s->writer, op_host_block, &a, sizeof(a));
 }
@@ -408,10 +412,13 @@ static void addrs_text(const hup_t *h, char *buf, size_t len)
 {
 	char a4[INET_ADDRSTRLEN] = "", a6[INET6_ADDRSTRLEN] = "";
 	if ((h->set & HSET_V4) && h->has_v4)
-		inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
+		net_ntop(AF_INET, h->v4, a4, sizeof(a4));
 	if ((h->set & HSET_V6) && h->has_v6)
-		inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
-	snprintf(buf, len, "%s%s%s", a4, *a4 && *a6 ? "," : "", a6);
+		net_ntop(AF_INET6, h->v6, a6, sizeof(a6));
+	size_t n = str_copy(buf, len, a4);
+	if (*a4 && *a6)
+		n = str_cat(buf, len, n, ",");
+	str_cat(buf, len, n, a6);
 }
 
 void update_finish(http_job_t *job)
@@ -422,7 +429,7 @@ void update_finish(http_job_t *job)
 		return;
 	}
 	hup_t *h = &job->hup;
-	char body[HUP_MAX_HOSTS * 96 + 128], addrs[INET6_ADDRSTRLEN * 2 + 2];
+	char body[HUP_MAX_HOSTS * 96 + 128] = "", addrs[INET6_ADDRSTRLEN * 2 + 2];
 	size_t n = 0;
 	if (!job->from_memo)
 		memo_learn(job->thread->srv->memo, h);
@@ -456,19 +463,21 @@ void update_finish(http_job_t *job)
 		}
 		char a4[INET_ADDRSTRLEN] = "", a6[INET6_ADDRSTRLEN] = "";
 		if ((h->set & HSET_V4) && h->has_v4)
-			inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
+			net_ntop(AF_INET, h->v4, a4, sizeof(a4));
 		if ((h->set & HSET_V6) && h->has_v6)
-			inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
+			net_ntop(AF_INET6, h->v6, a6, sizeof(a6));
 		snprintf(body, sizeof(body), "OK\n%s\n%s\n%s", a4, a6, updated ? "UPDATED" : "NOCHANGE");
 		reply_and_free(job, 200, "OK", body);
 		return;
 	}
 	for (size_t i = 0; i < h->nhosts; i++) {
 		int c = h->hosts[i].code;
-		if (c == HUP_GOOD || c == HUP_NOCHG)
-			n += snprintf(body + n, sizeof(body) - n, "%s %s\n", code_word(c), addrs);
-		else
-			n += snprintf(body + n, sizeof(body) - n, "%s\n", code_word(c));
+		n = str_cat(body, sizeof(body), n, code_word(c));
+		if (c == HUP_GOOD || c == HUP_NOCHG) {
+			n = str_cat(body, sizeof(body), n, " ");
+			n = str_cat(body, sizeof(body), n, addrs);
+		}
+		n = str_cat(body, sizeof(body), n, "\n");
 	}
 	reply_and_free(job, 200, "OK", body);
 }
@@ -525,7 +534,7 @@ static bool addresses(h2o_req_t *req, const params_t *p, hup_t *h, const char *i
 	bool any = false;
 	if (myip && *myip) {
 		char tmp[MAX_VALUE + 1];
-		snprintf(tmp, sizeof(tmp), "%s", myip);
+		str_copy(tmp, sizeof(tmp), myip);
 		char *save = NULL;
 		for (char *a = strtok_r(tmp, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
 			while (*a == ' ')
@@ -559,7 +568,7 @@ static bool add_hosts(http_job_t *job, const char *list)
 {
 	const conf_t *conf = job->thread->srv->conf;
 	char tmp[MAX_VALUE + 1];
-	snprintf(tmp, sizeof(tmp), "%s", list);
+	str_copy(tmp, sizeof(tmp), list);
 	char *save = NULL;
 	for (char *n = strtok_r(tmp, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
 		if (job->hup.nhosts == HUP_MAX_HOSTS)
@@ -576,7 +585,7 @@ static bool add_hosts(http_job_t *job, const char *list)
 			    hostname_normalize(full, h->name, sizeof(h->name), why, sizeof(why)) == 0 &&
 			    hostname_split(h->name, conf, &zone, label, sizeof(label)) == 0)
 				continue;
-			snprintf(h->name, sizeof(h->name), "%s", n);
+			str_copy(h->name, sizeof(h->name), n);
 			h->code = HUP_NOTFQDN;
 		}
 	}
@@ -594,7 +603,7 @@ static void client_info(h2o_req_t *req, http_job_t *job)
 		job->ipkeylen = 4;
 	}
 	const char *ua = header(req, H2O_TOKEN_USER_AGENT);
-	snprintf(h->client, sizeof(h->client), "%s", ua ? ua : "");
+	str_copy(h->client, sizeof(h->client), ua ? ua : "");
 }
 
 int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
@@ -632,7 +641,7 @@ int update_on_nic(h2o_handler_t *self, h2o_req_t *req)
 	    strchr(fqdn, '.') != NULL && auth_token_hash(job->secret, h->token_hash) == 0) {
 		h->by_token = true;
 		/* The user name must be the token's own host. */
-		snprintf(h->principal, sizeof(h->principal), "%s", fqdn);
+		str_copy(h->principal, sizeof(h->principal), fqdn);
 	}
 	const char *hostnames = param(&p, "hostname");
 	if (hostnames == NULL || *hostnames == '\0') {
@@ -729,7 +738,7 @@ int update_on_duck(h2o_handler_t *self, h2o_req_t *req)
 			reply_all(job, 200, "OK", "KO");
 			return 0;
 		}
-		snprintf(h->acme, sizeof(h->acme), "%s", txt);
+		str_copy(h->acme, sizeof(h->acme), txt);
 		h->set |= clear ? HSET_ACME_DEL : HSET_ACME_ADD;
 	} else if (clear) {
 		h->set |= HSET_V4 | HSET_V6;

@@ -9,6 +9,28 @@
 
 #include "lib/net.h"
 
+const char *net_ntop(int family, const void *ip, char *out, size_t len)
+{
+	if (family != AF_INET)
+		return inet_ntop(family, ip, out, (socklen_t)len);
+	if (len < INET_ADDRSTRLEN) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	const uint8_t *a = ip;
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	return out;
+}
+
 int net_send_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {

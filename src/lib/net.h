@@ -21,6 +21,10 @@ size_t net_ip(const struct sockaddr_storage *ss, const uint8_t **ip);
  * v4-mapped IPv6 address is in IPv4 networks. */
 bool net_in(const conf_acl_entry_t *e, const struct sockaddr_storage *ss);
 
+/* inet_ntop, with IPv4 formatted here rather than by sprintf (as glibc
+ * does): it is on every update's path. */
+const char *net_ntop(int family, const void *ip, char *out, size_t len);
+
 /* "192.0.2.1" or "2001:db8::1" (with_port: "192.0.2.1:53", "[2001:db8::1]:53");
  * a v4-mapped IPv6 address as IPv4. len of at least NET_ADDR_TEXT. */
 #define NET_ADDR_TEXT 64

@@ -58,3 +58,18 @@ void sb_printf(strbuf_t *b, const char *fmt, ...)
 	va_end(ap);
 	b->len += (size_t)n;
 }
+
+size_t str_copy(char *dst, size_t cap, const char *src)
+{
+	return str_cat(dst, cap, 0, src);
+}
+
+size_t str_cat(char *dst, size_t cap, size_t at, const char *src)
+{
+	if (at >= cap)
+		at = cap - 1;
+	size_t n = strnlen(src, cap - 1 - at);
+	memcpy(dst + at, src, n);
+	dst[at + n] = '\0';
+	return at + n;
+}

@@ -18,3 +18,10 @@ typedef struct {
 void sb_add(strbuf_t *b, const char *s, size_t n);
 void sb_adds(strbuf_t *b, const char *s);
 void sb_printf(strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fixed buffers, without printf's cost on hot paths. str_copy: src into
+ * dst (cap > 0), cut to fit and NUL-terminated, as snprintf "%s" would;
+ * the length written. str_cat: the same at dst + at (at <= cap - 1); the
+ * new length. */
+size_t str_copy(char *dst, size_t cap, const char *src);
+size_t str_cat(char *dst, size_t cap, size_t at, const char *src);

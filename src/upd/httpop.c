@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/errors.h"
+#include "lib/strbuf.h"
 #include "store/epoch.h"
 #include "upd/httpop.h"
 #include "upd/ops.h"
@@ -27,7 +28,7 @@ int op_http_update(wctx_t *w, wreq_t *r)
 					a->hosts[i].code = HUP_BADAUTH;
 			return 0;
 		}
-		snprintf(token_host, sizeof(token_host), "%s", th.name);
+		str_copy(token_host, sizeof(token_host), th.name);
 		if (a->principal[0] != '\0' && strcmp(a->principal, token_host) != 0) {
 			/* Another host's name with this token: wrong credentials. */
 			for (size_t i = 0; i < a->nhosts; i++)
@@ -67,7 +68,7 @@ int op_http_update(wctx_t *w, wreq_t *r)
 		}
 		op_host_update_t u;
 		memset(&u, 0, sizeof(u));
-		snprintf(u.fqdn, sizeof(u.fqdn), "%s", h->name);
+		str_copy(u.fqdn, sizeof(u.fqdn), h->name);
 		u.set = a->set;
 		u.has_v4 = a->has_v4;
 		u.has_v6 = a->has_v6;
@@ -75,18 +76,18 @@ int op_http_update(wctx_t *w, wreq_t *r)
 		memcpy(u.v6, a->v6, 16);
 		u.offline = a->offline;
 		u.wildcard = a->wildcard;
-		snprintf(u.acme, sizeof(u.acme), "%s", a->acme);
-		snprintf(u.mx, sizeof(u.mx), "%s", a->mx);
+		str_copy(u.acme, sizeof(u.acme), a->acme);
+		str_copy(u.mx, sizeof(u.mx), a->mx);
 		u.mx_pref = a->mx_pref;
 		u.user = a->by_token ? 0 : (user > 0 ? user : -1);
-		snprintf(u.src, sizeof(u.src), "%s", a->src);
-		snprintf(u.client, sizeof(u.client), "%s", a->client);
+		str_copy(u.src, sizeof(u.src), a->src);
+		str_copy(u.client, sizeof(u.client), a->client);
 		db_host_t now; /* the JSON result would be thrown away */
 		u.out = &now;
 		wreq_t sub = { .op = op_host_update, .args = &u };
 		int ret = wctx_run(w, &sub);
 		json_decref(sub.result);
-		snprintf(h->why, sizeof(h->why), "%s", sub.msg);
+		str_copy(h->why, sizeof(h->why), sub.msg);
 		switch (ret) {
 		case 0:
 			h->code = u.nochg ? HUP_NOCHG : HUP_GOOD;

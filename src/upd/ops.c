@@ -9,7 +9,9 @@
 
 #include "abuse/tell.h"
 #include "lib/errors.h"
+#include "lib/strbuf.h"
 #include "lib/name.h"
+#include "lib/net.h"
 #include "store/abuse.h"
 #include "store/audit.h"
 #include "store/session.h"
@@ -26,11 +28,11 @@ static int audit(wctx_t *w, const char *actor, const char *action, const char *t
 	db_audit_t a;
 	memset(&a, 0, sizeof(a));
 	a.time = wctx_now(w);
-	snprintf(a.actor, sizeof(a.actor), "%s", actor && *actor ? actor : "system");
-	snprintf(a.action, sizeof(a.action), "%s", action);
-	snprintf(a.target, sizeof(a.target), "%s", target ? target : "");
-	snprintf(a.reason, sizeof(a.reason), "%s", reason ? reason : "");
-	snprintf(a.evidence, sizeof(a.evidence), "%s", evidence ? evidence : "");
+	str_copy(a.actor, sizeof(a.actor), actor && *actor ? actor : "system");
+	str_copy(a.action, sizeof(a.action), action);
+	str_copy(a.target, sizeof(a.target), target ? target : "");
+	str_copy(a.reason, sizeof(a.reason), reason ? reason : "");
+	str_copy(a.evidence, sizeof(a.evidence), evidence ? evidence : "");
 	return db_audit_append(wctx_db(w), &a);
 }
 
@@ -80,9 +82,9 @@ json_t *ops_host_json(const db_host_t *h)
 {
 	char a4[INET_ADDRSTRLEN] = "", a6[INET6_ADDRSTRLEN] = "";
 	if (h->has_v4)
-		inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
+		net_ntop(AF_INET, h->v4, a4, sizeof(a4));
 	if (h->has_v6)
-		inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
+		net_ntop(AF_INET6, h->v6, a6, sizeof(a6));
 	json_t *txt = json_loads(h->txt[0] ? h->txt : "[]", 0, NULL);
 	json_t *acme = json_loads(h->acme[0] ? h->acme : "[]", 0, NULL);
 	return json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:s?, s:i, s:b, s:i, s:s, s:s, s:I, s:I, s:s, s:s}",
@@ -115,21 +117,38 @@ static bool list_nonempty(const char *json)
 	return any;
 }
 
-/* A short text of what a host publishes, for its history. */
+/* A short text of what a host publishes, for its history: "A 192.0.2.1
+ * AAAA - TTL 60", then TXT and ACME values and a state other than active.
+ * Put together without printf: every change writes one. */
 static void summary(const db_host_t *h, char *buf, size_t len)
 {
 	char a4[INET_ADDRSTRLEN] = "-", a6[INET6_ADDRSTRLEN] = "-";
 	if (h->has_v4)
-		inet_ntop(AF_INET, h->v4, a4, sizeof(a4));
+		net_ntop(AF_INET, h->v4, a4, sizeof(a4));
 	if (h->has_v6)
-		inet_ntop(AF_INET6, h->v6, a6, sizeof(a6));
-	bool txt = list_nonempty(h->txt), acme = list_nonempty(h->acme);
-	snprintf(buf, len, "A %s AAAA %s TTL %u%s%s%s%s", a4, a6, h->ttl,
-	         txt ? " TXT " : "", txt ? h->txt : "",
-	         acme ? " ACME " : "", acme ? h->acme : "");
+		net_ntop(AF_INET6, h->v6, a6, sizeof(a6));
+	char ttl[11], *t = ttl + sizeof(ttl) - 1;
+	uint32_t v = h->ttl;
+	*t = '\0';
+	do {
+		*--t = (char)('0' + v % 10);
+	} while ((v /= 10) > 0);
+	const char *parts[] = { "A ", a4, " AAAA ", a6, " TTL ", t };
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		n = str_cat(buf, len, n, parts[i]);
+	if (list_nonempty(h->txt)) {
+		n = str_cat(buf, len, n, " TXT ");
+		n = str_cat(buf, len, n, h->txt);
+	}
+	if (list_nonempty(h->acme)) {
+		n = str_cat(buf, len, n, " ACME ");
+		n = str_cat(buf, len, n, h->acme);
+	}
 	if (h->state != HOST_ACTIVE) {
-		size_t n = strlen(buf);
-		snprintf(buf + n, len - n, " (%s)", state_name(h->state));
+		n = str_cat(buf, len, n, " (");
+		n = str_cat(buf, len, n, state_name(h->state));
+		str_cat(buf, len, n, ")");
 	}
 }
 
@@ -140,13 +159,13 @@ int op_user_add(wctx_t *w, wreq_t *r)
 	op_user_add_t *a = r->args;
 	db_user_t u;
 	memset(&u, 0, sizeof(u));
-	snprintf(u.name, sizeof(u.name), "%s", a->name);
-	snprintf(u.email, sizeof(u.email), "%s", a->email);
-	snprintf(u.pwhash, sizeof(u.pwhash), "%s", a->pwhash);
+	str_copy(u.name, sizeof(u.name), a->name);
+	str_copy(u.email, sizeof(u.email), a->email);
+	str_copy(u.pwhash, sizeof(u.pwhash), a->pwhash);
 	u.max_hosts = a->max_hosts;
 	u.admin = a->admin;
 	u.verified = !a->unverified;
-	snprintf(u.signup_net, sizeof(u.signup_net), "%s", a->signup_net);
+	str_copy(u.signup_net, sizeof(u.signup_net), a->signup_net);
 	u.created = wctx_now(w);
 	int ret = db_user_add(wctx_db(w), &u);
 	if (ret == DDNS_EEXIST)
@@ -180,14 +199,14 @@ static int add_history(wctx_t *w, const db_host_t *old, const db_host_t *h, cons
 	memset(&hist, 0, sizeof(hist));
 	hist.host = h->id;
 	hist.time = wctx_now(w);
-	snprintf(hist.src, sizeof(hist.src), "%s", src);
-	snprintf(hist.client, sizeof(hist.client), "%s", client);
+	str_copy(hist.src, sizeof(hist.src), src);
+	str_copy(hist.client, sizeof(hist.client), client);
 	summary(old, hist.old, sizeof(hist.old));
 	if (what)
-		snprintf(hist.new_, sizeof(hist.new_), "%s", what);
+		str_copy(hist.new_, sizeof(hist.new_), what);
 	else
 		summary(h, hist.new_, sizeof(hist.new_));
-	snprintf(hist.result, sizeof(hist.result), "%s", result);
+	str_copy(hist.result, sizeof(hist.result), result);
 	int64_t id;
 	int ret = db_history_add(wctx_db(w), &hist, &id);
 	unsigned max = wctx_conf(w)->history_max;
@@ -328,7 +347,7 @@ int op_host_add(wctx_t *w, wreq_t *r)
 
 	db_host_t h;
 	memset(&h, 0, sizeof(h));
-	snprintf(h.name, sizeof(h.name), "%s", fqdn);
+	str_copy(h.name, sizeof(h.name), fqdn);
 	h.zone = wctx_zone_id(w, zc);
 	uint8_t full[NAME_WIRE_MAX], apex[NAME_WIRE_MAX];
 	int fl = name_to_wire(fqdn, full), al = name_to_wire(zc->name, apex);
@@ -349,7 +368,7 @@ int op_host_add(wctx_t *w, wreq_t *r)
 	snprintf(h.txt, sizeof(h.txt), "[]");
 	snprintf(h.acme, sizeof(h.acme), "[]");
 	h.created = h.updated = wctx_now(w);
-	snprintf(h.src, sizeof(h.src), "%s", a->actor);
+	str_copy(h.src, sizeof(h.src), a->actor);
 	ret = db_host_add(db, &h);
 	if (ret == DDNS_EEXIST)
 		snprintf(r->msg, sizeof(r->msg), "host %s already exists", fqdn);
@@ -486,15 +505,15 @@ int op_host_update(wctx_t *w, wreq_t *r)
 	if (a->set & HSET_TTL)
 		h.ttl = a->ttl;
 	if (a->set & HSET_TXT)
-		snprintf(h.txt, sizeof(h.txt), "%s", a->txt);
+		str_copy(h.txt, sizeof(h.txt), a->txt);
 	if (a->set & HSET_ACME_SET)
-		snprintf(h.acme, sizeof(h.acme), "%s", a->acme_all);
+		str_copy(h.acme, sizeof(h.acme), a->acme_all);
 	if ((a->set & HSET_ACME_ADD) && (ret = acme_edit(h.acme, sizeof(h.acme), a->acme, true, r)) != 0)
 		return ret;
 	if ((a->set & HSET_ACME_DEL) && (ret = acme_edit(h.acme, sizeof(h.acme), a->acme, false, r)) != 0)
 		return ret;
 	if (a->set & HSET_MX) {
-		snprintf(h.mx, sizeof(h.mx), "%s", a->mx);
+		str_copy(h.mx, sizeof(h.mx), a->mx);
 		h.mx_pref = a->mx_pref;
 	}
 	if (a->set & HSET_MX_PREF) {
@@ -516,8 +535,8 @@ int op_host_update(wctx_t *w, wreq_t *r)
 		return 0;
 	}
 	h.updated = wctx_now(w);
-	snprintf(h.src, sizeof(h.src), "%s", a->src);
-	snprintf(h.client, sizeof(h.client), "%s", a->client);
+	str_copy(h.src, sizeof(h.src), a->src);
+	str_copy(h.client, sizeof(h.client), a->client);
 	if ((ret = db_host_put(db, &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0) {
 		if (ret == DDNS_ECNAME)
 			snprintf(r->msg, sizeof(r->msg), "%s: a CNAME is in the way", a->fqdn);
@@ -549,7 +568,7 @@ int op_host_state(wctx_t *w, wreq_t *r)
 	}
 	h = old;
 	h.state = a->suspend ? HOST_SUSPENDED : HOST_ACTIVE;
-	snprintf(h.reason, sizeof(h.reason), "%s", a->suspend ? a->reason : "");
+	str_copy(h.reason, sizeof(h.reason), a->suspend ? a->reason : "");
 	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0)
 		return ret;
 	if ((ret = add_history(w, &old, &h, a->actor, "", NULL,
@@ -583,7 +602,7 @@ int op_host_block(wctx_t *w, wreq_t *r)
 		return 0; /* suspended or already blocked: nothing to add */
 	h = old;
 	h.state = HOST_BLOCKED;
-	snprintf(h.reason, sizeof(h.reason), "%s", a->reason);
+	str_copy(h.reason, sizeof(h.reason), a->reason);
 	if ((ret = db_host_put(wctx_db(w), &h)) != 0 || (ret = publish_host(w, &h, &old, false)) != 0)
 		return ret;
 	char what[DB_TEXT_MAX];
@@ -629,7 +648,7 @@ int op_token_add(wctx_t *w, wreq_t *r)
 	memset(&t, 0, sizeof(t));
 	t.host = h.id;
 	memcpy(t.hash, a->hash, 32);
-	snprintf(t.name, sizeof(t.name), "%s", a->name);
+	str_copy(t.name, sizeof(t.name), a->name);
 	t.created = wctx_now(w);
 	if ((ret = db_token_add(wctx_db(w), &t)) != 0)
 		return ret;
@@ -657,8 +676,8 @@ int op_tsig_add(wctx_t *w, wreq_t *r)
 	} else {
 		snprintf(k.scope, sizeof(k.scope), "transfer");
 	}
-	snprintf(k.name, sizeof(k.name), "%s", a->keyname);
-	snprintf(k.algorithm, sizeof(k.algorithm), "%s", a->algorithm);
+	str_copy(k.name, sizeof(k.name), a->keyname);
+	str_copy(k.algorithm, sizeof(k.algorithm), a->algorithm);
 	memcpy(k.secret, a->secret, a->secret_len);
 	k.secret_len = a->secret_len;
 	k.created = wctx_now(w);

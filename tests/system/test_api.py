@@ -43,7 +43,11 @@ def test_list_show_and_change_a_host(http_ddnsd):
     st, one = call(d, "GET", f"/hosts/{h}", acc["auth"])
     assert st == 200
     assert one["history"][0]["result"] == "good"
-    assert "203.0.113.71" in one["history"][0]["new"]
+    # What the host published before and after, in the history's words.
+    ttl = one["ttl"]
+    assert one["history"][0]["old"] == f"A 198.51.100.11 AAAA - TTL {ttl}"
+    assert one["history"][0]["new"] == \
+        f'A 203.0.113.71 AAAA 2001:db8::71 TTL {ttl} ACME ["tok-1"]'
 
 
 def test_api_tokens_bearer_and_revocation(http_ddnsd):

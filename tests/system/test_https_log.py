@@ -2,11 +2,14 @@
 """HTTPS (with HTTP/2 when offered) and the access log: one JSON line per
 request, without secrets."""
 
+import calendar
 import json
+import re
 import shutil
 import signal
 import ssl
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -111,6 +114,15 @@ def test_access_log_lines_without_secrets(tls_server):
     assert one(lambda p: p.startswith("/update/"))["path"] == f"/update/{label}/***/203.0.113.64"
     assert one(lambda p: p == f"/nic/update?hostname={host}")["user"] == host
     assert all(x["client"] == "127.0.0.1" and x["status"] == 200 for x in updates)
+    # The time to the millisecond (UTC), and how long the answer took.
+    now = time.time()
+    for x in updates:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", x["time"]), x
+        when = calendar.timegm(time.strptime(x["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+        assert now - 60 < when + int(x["time"][20:23]) / 1000 <= now, (x, now)
+        assert isinstance(x["ms"], float) and 0 <= x["ms"] < 10000, x
+    assert all(re.search(r',"ms":\d+\.\d{3}[,}]', line)
+               for line in text.splitlines() if "/update" in line), text
 
 
 def test_access_log_lines_stay_json_whatever_the_request_holds(tls_server):
