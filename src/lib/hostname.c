@@ -258,7 +258,8 @@ int hostname_normalize(const char *in, char *out, size_t outlen, char *why, size
 	bool ascii = true;
 	int ret;
 
-	say(why, whylen, "%s", "");
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	while (is_space(*in))
 		in++;
 	size_t len = strlen(in);
