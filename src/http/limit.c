@@ -108,6 +108,19 @@ bool limiter_allow(limiter_t *l, const void *key, size_t len, double now)
 	return ok;
 }
 
+bool limiter_take(limiter_t *l, const void *key, size_t len, double now)
+{
+	uint64_t k = hash(l, key, len);
+	pthread_mutex_t *m = lock_of(l, k);
+	pthread_mutex_lock(m);
+	bucket_t *b = find(l, k, now, true);
+	bool ok = b->tokens >= 1.0;
+	if (ok)
+		b->tokens -= 1.0;
+	pthread_mutex_unlock(m);
+	return ok;
+}
+
 void limiter_charge(limiter_t *l, const void *key, size_t len, double now)
 {
 	uint64_t k = hash(l, key, len);

@@ -24,6 +24,9 @@ void limiter_free(limiter_t *l);
 /* True when key (len bytes) has a token left at time now (seconds). */
 bool limiter_allow(limiter_t *l, const void *key, size_t len, double now);
 
+/* limiter_allow, then limiter_charge if it allowed, in one lookup. */
+bool limiter_take(limiter_t *l, const void *key, size_t len, double now);
+
 /* Takes one token from key's bucket (a failure happened). */
 void limiter_charge(limiter_t *l, const void *key, size_t len, double now);
 

@@ -372,15 +372,11 @@ static void police_nochg(http_job_t *job, hup_host_t *host)
 	http_server_t *s = job->thread->srv;
 	double now = mono_f();
 	size_t len = strlen(host->name);
-	if (limiter_allow(s->nochg, host->name, len, now)) {
-		limiter_charge(s->nochg, host->name, len, now);
+	if (limiter_take(s->nochg, host->name, len, now))
 		return;
-	}
 	host->code = HUP_911;
-	if (limiter_allow(s->strikes, host->name, len, now)) {
-		limiter_charge(s->strikes, host->name, len, now);
+	if (limiter_take(s->strikes, host->name, len, now))
 		return;
-	}
 	host->code = HUP_ABUSE;
 	op_host_state_t a;
 	memset(&a, 0, sizeof(a));
