@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 		http_server_set_stats(d.http, d.stats);
 		http_server_set_replication(d.http, d.xfr, d.notifier);
 	}
+	zgc_start();
 	if ((ret = writer_start(d.writer)) != 0 || (ret = ctl_server_start(d.ctl)) != 0 ||
 	    (d.http && (ret = http_server_start(d.http)) != 0) ||
 	    (ret = dns_server_start(d.dns)) != 0) {

@@ -10,6 +10,7 @@
  * step over; resizing builds a fresh array and swaps the pointer.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -476,6 +477,22 @@ void zgc_defer(zgc_t *gc)
 	gc->v = NULL;
 	gc->n = gc->cap = 0;
 	call_rcu(&b->head, zgc_batch_free);
+}
+
+/* A new thread takes the name of the thread that creates it. */
+static void *start_call_rcu(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "ddnsd-rcu");
+	get_default_call_rcu_data();
+	return NULL;
+}
+
+void zgc_start(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, start_call_rcu, NULL) == 0)
+		pthread_join(t, NULL);
 }
 
 void zgc_deinit(zgc_t *gc)

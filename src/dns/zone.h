@@ -156,3 +156,9 @@ void zgc_flush(zgc_t *gc);
 void zgc_defer(zgc_t *gc);
 
 void zgc_deinit(zgc_t *gc);
+
+/* Starts liburcu's call_rcu thread now, named ddnsd-rcu. Otherwise it
+ * starts at the writer's first zgc_defer and takes the writer's name: two
+ * "ddnsd-writer" threads in top, and its CPU counted as the writer's. A
+ * thread that cannot be started here is started later, unnamed. */
+void zgc_start(void);

@@ -101,3 +101,23 @@ def test_metrics_only_for_metrics_allow(tmp_path):
     finally:
         d.stop()
         d.cleanup()
+
+
+def test_threads_are_named_for_their_work(served):
+    """What an operator sees in top -H or ps -L: one thread per role name,
+    and liburcu's reclaiming thread under its own name rather than as a
+    second ddnsd-writer (it used to start at the writer's first change
+    and take its name)."""
+    import os
+    d = served
+    acc = new_account(d)
+    host = acc["hosts"][0]
+    r = http_request(d.http_port, f"/nic/update?hostname={host}&myip=203.0.113.72",
+                     auth=(acc["user"], acc["password"]))
+    assert r.body.strip() == "good 203.0.113.72"
+    pid = d.proc.pid
+    names = [open(f"/proc/{pid}/task/{t}/comm").read().strip()
+             for t in os.listdir(f"/proc/{pid}/task")]
+    assert names.count("ddnsd-writer") == 1, names
+    assert names.count("ddnsd-rcu") == 1, names
+    assert {"ddnsd-http", "ddnsd-udp", "ddnsd-tcp", "ddnsd-ckpt"} <= set(names), names
