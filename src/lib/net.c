@@ -13,12 +13,8 @@ const char *net_ntop(int family, const void *ip, char *out, size_t len)
 {
 	if (family != AF_INET)
 		return inet_ntop(family, ip, out, (socklen_t)len);
-	if (len < INET_ADDRSTRLEN) {
-		errno = ENOSPC;
-		return NULL;
-	}
 	const uint8_t *a = ip;
-	char *p = out;
+	char text[INET_ADDRSTRLEN], *p = text;
 	for (int i = 0; i < 4; i++) {
 		unsigned v = a[i];
 		if (v >= 100)
@@ -28,6 +24,12 @@ const char *net_ntop(int family, const void *ip, char *out, size_t len)
 		*p++ = (char)('0' + v % 10);
 		*p++ = i < 3 ? '.' : '\0';
 	}
+	size_t n = (size_t)(p - text);     /* with the NUL */
+	if (n > len) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	memcpy(out, text, n);
 	return out;
 }
 

@@ -9,9 +9,9 @@
 
 #include "abuse/tell.h"
 #include "lib/errors.h"
-#include "lib/strbuf.h"
 #include "lib/name.h"
 #include "lib/net.h"
+#include "lib/strbuf.h"
 #include "store/abuse.h"
 #include "store/audit.h"
 #include "store/session.h"
