@@ -92,17 +92,21 @@ static bucket_t *find(limiter_t *l, uint64_t k, double now, bool create)
 	return victim;
 }
 
-static pthread_mutex_t *lock_of(limiter_t *l, uint64_t k)
+/* Locks the set of key and finds its bucket there (find's create); the
+ * caller unlocks *m. */
+static bucket_t *lock_find(limiter_t *l, const void *key, size_t len, double now, bool create,
+                           pthread_mutex_t **m)
 {
-	return &l->locks[(k & l->mask) % STRIPES];
+	uint64_t k = hash(l, key, len);
+	*m = &l->locks[(k & l->mask) % STRIPES];
+	pthread_mutex_lock(*m);
+	return find(l, k, now, create);
 }
 
 bool limiter_allow(limiter_t *l, const void *key, size_t len, double now)
 {
-	uint64_t k = hash(l, key, len);
-	pthread_mutex_t *m = lock_of(l, k);
-	pthread_mutex_lock(m);
-	bucket_t *b = find(l, k, now, false);
+	pthread_mutex_t *m;
+	bucket_t *b = lock_find(l, key, len, now, false, &m);
 	bool ok = b == NULL || b->tokens >= 1.0;
 	pthread_mutex_unlock(m);
 	return ok;
@@ -110,10 +114,8 @@ bool limiter_allow(limiter_t *l, const void *key, size_t len, double now)
 
 bool limiter_take(limiter_t *l, const void *key, size_t len, double now)
 {
-	uint64_t k = hash(l, key, len);
-	pthread_mutex_t *m = lock_of(l, k);
-	pthread_mutex_lock(m);
-	bucket_t *b = find(l, k, now, true);
+	pthread_mutex_t *m;
+	bucket_t *b = lock_find(l, key, len, now, true, &m);
 	bool ok = b->tokens >= 1.0;
 	if (ok)
 		b->tokens -= 1.0;
@@ -123,20 +125,16 @@ bool limiter_take(limiter_t *l, const void *key, size_t len, double now)
 
 void limiter_charge(limiter_t *l, const void *key, size_t len, double now)
 {
-	uint64_t k = hash(l, key, len);
-	pthread_mutex_t *m = lock_of(l, k);
-	pthread_mutex_lock(m);
-	bucket_t *b = find(l, k, now, true);
+	pthread_mutex_t *m;
+	bucket_t *b = lock_find(l, key, len, now, true, &m);
 	b->tokens = b->tokens >= 1.0 ? b->tokens - 1.0 : 0.0;
 	pthread_mutex_unlock(m);
 }
 
 void limiter_refund(limiter_t *l, const void *key, size_t len, double now)
 {
-	uint64_t k = hash(l, key, len);
-	pthread_mutex_t *m = lock_of(l, k);
-	pthread_mutex_lock(m);
-	bucket_t *b = find(l, k, now, false);
+	pthread_mutex_t *m;
+	bucket_t *b = lock_find(l, key, len, now, false, &m);
 	if (b != NULL) {
 		b->tokens += 1.0;
 		if (b->tokens > l->burst)
@@ -147,10 +145,8 @@ void limiter_refund(limiter_t *l, const void *key, size_t len, double now)
 
 unsigned limiter_wait(limiter_t *l, const void *key, size_t len, double now)
 {
-	uint64_t k = hash(l, key, len);
-	pthread_mutex_t *m = lock_of(l, k);
-	pthread_mutex_lock(m);
-	bucket_t *b = find(l, k, now, false);
+	pthread_mutex_t *m;
+	bucket_t *b = lock_find(l, key, len, now, false, &m);
 	double w = (b == NULL || b->tokens >= 1.0) ? 0.0 : (1.0 - b->tokens) / l->rate;
 	pthread_mutex_unlock(m);
 	return (unsigned)(w + 0.999);
